@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+
+export { PersonaStatus, TraitCategory, ResponseStyleType, InteractionMode } from './enums';
+export {
+  PersonaError,
+  PersonaValidationError,
+  PersonaNotFoundError,
+  AccessDeniedError,
+  VersionConflictError,
+  InheritanceCycleError,
+  InheritanceDepthError,
+  PersonaInUseError,
+  BudgetExceededError,
+} from './errors';
+export type { ValidationIssue } from './errors';
+
+export { PersonaConfiguration } from './models/persona-configuration.entity';
+export { PersonaTrait } from './models/persona-trait.entity';
+export { ResponseStyle } from './models/response-style.embedded';
+export { KnowledgeDomain } from './models/knowledge-domain.entity';
+export { BehaviorRule } from './models/behavior-rule.entity';
+export { MemoryConfiguration } from './models/memory-configuration.embedded';
+export { VoiceConfiguration } from './models/voice-configuration.embedded';
+export { PersonaTemplate } from './models/persona-template.entity';
+export { CustomizableField, CUSTOMIZABLE_FIELD_TYPES } from './models/customizable-field';
+export type { CustomizableFieldType } from './models/customizable-field';
+export { PersonaMetrics } from './models/persona-metrics.entity';
+
+export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, schemaFields } from './validation/model';
+export type { ModelClass, ModelInput, ToPlainOptions, ValidationResult } from './validation/model';
+export { customizablePersonaPaths } from './validation/partial';
+export type { Actor } from './actor';

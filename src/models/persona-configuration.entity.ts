@@ -1,0 +1,205 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  Max,
+  ArrayMaxSize,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { InteractionMode, PersonaStatus } from '../enums';
+import { HasUniqueNames, IsExclusiveWith, IsJsonObject, IsSlug } from '../validation/constraints';
+import { compose, CreatedAtField, StringList, UpdatedAtField } from '../validation/fields';
+import { Model } from '../validation/model';
+import { BehaviorRule } from './behavior-rule.entity';
+import { KnowledgeDomain } from './knowledge-domain.entity';
+import { MemoryConfiguration } from './memory-configuration.embedded';
+import { PersonaTrait } from './persona-trait.entity';
+import { ResponseStyle } from './response-style.embedded';
+import { VoiceConfiguration } from './voice-configuration.embedded';
+
+/** A list of child entities validated one by one, at most `max` long, names unique. */
+function ChildList(type: () => Function, max: number): PropertyDecorator {
+  return compose(HasUniqueNames(), ValidateNested({ each: true }), Type(type), ArrayMaxSize(max), IsArray());
+}
+
+/**
+ * The persona: everything that makes an assistant *this* assistant. Identity, status, traits,
+ * response style, knowledge, rules, memory, voice, model settings, lineage and access.
+ * Build one with `PersonaConfiguration.create(props)`; persist it with `PersonaStore`.
+ */
+@Entity('personas')
+export class PersonaConfiguration extends Model {
+  /** UUID; assigned by the store, accepted on input so a stored persona's JSON round-trips. */
+  @PrimaryGeneratedColumn('uuid')
+  @IsUUID()
+  @IsOptional()
+  id?: string;
+
+  /** Display name, 1–100 characters. */
+  @Column({ length: 100 })
+  @Length(1, 100)
+  @IsString()
+  name!: string;
+
+  /** Unique handle, 1–64 characters matching `^[a-z0-9]+(-[a-z0-9]+)*$`, never shaped like a UUID. */
+  @Column({ length: 64, unique: true })
+  @IsSlug()
+  @Length(1, 64)
+  @IsString()
+  slug!: string;
+
+  /** Who the persona is, at most 10,000 characters (default ""). */
+  @Column({ type: 'text', default: '' })
+  @Length(0, 10_000)
+  @IsString()
+  description: string = '';
+
+  /** Base instructions placed after the identity, at most 100,000 characters (optional). */
+  @Column({ type: 'text', nullable: true })
+  @Length(0, 100_000)
+  @IsString()
+  @IsOptional()
+  instructions?: string;
+
+  /** Lifecycle state (default `draft`). */
+  @Index()
+  @Column({ type: 'simple-enum', enum: PersonaStatus, default: PersonaStatus.Draft })
+  @IsEnum(PersonaStatus)
+  status: PersonaStatus = PersonaStatus.Draft;
+
+  /** How the persona engages (default `conversational`). */
+  @Column({ type: 'simple-enum', enum: InteractionMode, default: InteractionMode.Conversational })
+  @IsEnum(InteractionMode)
+  interactionMode: InteractionMode = InteractionMode.Conversational;
+
+  /** At most 100 traits, names unique. */
+  @OneToMany(() => PersonaTrait, (t) => t.persona, { cascade: true })
+  @ChildList(() => PersonaTrait, 100)
+  traits!: PersonaTrait[];
+
+  /** Defaults (casual, neutral, 5, 5, {}) when omitted. */
+  @Column(() => ResponseStyle)
+  @ValidateNested()
+  @Type(() => ResponseStyle)
+  responseStyle: ResponseStyle = new ResponseStyle();
+
+  /** At most 50 domains, names unique. */
+  @OneToMany(() => KnowledgeDomain, (d) => d.persona, { cascade: true })
+  @ChildList(() => KnowledgeDomain, 50)
+  knowledgeDomains!: KnowledgeDomain[];
+
+  /** At most 200 rules, names unique. */
+  @OneToMany(() => BehaviorRule, (r) => r.persona, { cascade: true })
+  @ChildList(() => BehaviorRule, 200)
+  behaviorRules!: BehaviorRule[];
+
+  /** Defaults (8,192 / 6,144 / 20 / none / off / 0.5) when omitted. */
+  @Column(() => MemoryConfiguration)
+  @ValidateNested()
+  @Type(() => MemoryConfiguration)
+  memoryConfig: MemoryConfiguration = new MemoryConfiguration();
+
+  /** Text-to-speech settings; absent means no voice. */
+  @Column(() => VoiceConfiguration)
+  @ValidateNested()
+  @Type(() => VoiceConfiguration)
+  @IsOptional()
+  voiceConfig?: VoiceConfiguration;
+
+  /** Sampling temperature 0–2 (default 0.7). */
+  @Column({ type: 'float', default: 0.7 })
+  @Max(2)
+  @Min(0)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  temperature: number = 0.7;
+
+  /** Longest response, integer 1–1,000,000 tokens (optional; the model's own limit otherwise). */
+  @Column({ type: 'integer', nullable: true })
+  @Max(1_000_000)
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  maxTokens?: number;
+
+  /** Models in order of preference: at most 10 unique names of 1–100 characters. */
+  @StringList({ maxItems: 10, maxLength: 100, unique: true })
+  modelPreferences: string[] = [];
+
+  /** The template this persona was instantiated from (never together with `parentId`). */
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  @IsUUID()
+  @IsOptional()
+  templateId?: string;
+
+  /** The template's version at instantiation, integer ≥ 1; recorded by `TemplateService.instantiate`. */
+  @Column({ type: 'integer', nullable: true })
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  templateVersion?: number;
+
+  /** The persona this one inherits from (never together with `templateId`). */
+  @Index()
+  @Column({ type: 'uuid', nullable: true })
+  @IsExclusiveWith('templateId')
+  @IsUUID()
+  @IsOptional()
+  parentId?: string;
+
+  /** Readable by every actor when true; by its owner and admins only when false (default). */
+  @Column({ type: 'boolean', default: false })
+  @IsBoolean()
+  isPublic: boolean = false;
+
+  /** Owner's actor id, 1–255 characters; the store sets it from the actor. */
+  @Index()
+  @Column({ length: 255 })
+  @Length(1, 255)
+  @IsString()
+  createdBy!: string;
+
+  /** Integer ≥ 1, kept by the store (1 on create, +1 on every change). */
+  @Column({ type: 'integer', default: 1 })
+  @Min(1)
+  @IsInt()
+  @IsOptional()
+  version?: number;
+
+  /** At most 20 unique tags of 1–50 characters. */
+  @StringList({ maxItems: 20, maxLength: 50, unique: true })
+  tags: string[] = [];
+
+  /** Free JSON object, at most 64 KiB serialised (default {}). */
+  @Column({ type: 'simple-json' })
+  @IsJsonObject(64 * 1024)
+  metadata: Record<string, unknown> = {};
+
+  /** Kept by the store. */
+  @CreatedAtField()
+  createdAt?: Date;
+
+  /** Kept by the store. */
+  @UpdatedAtField()
+  updatedAt?: Date;
+
+  /** @internal The paths the caller set (see `setFieldPaths`), kept so inheritance survives a round trip. */
+  @Column({ type: 'simple-json', default: '[]' })
+  storedFieldPaths?: string[];
+
+  /** @internal */
+  applyDefaults(): void {
+    this.traits ??= [];
+    this.knowledgeDomains ??= [];
+    this.behaviorRules ??= [];
+  }
+}

@@ -1,0 +1,178 @@
+import { Transform } from 'class-transformer';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+
+/** The persona slug rule: lowercase words of letters and digits joined by single hyphens. */
+export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** The shape of a UUID (any version); a slug may not have it, so lookups are unambiguous. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** BCP 47 language tags as used in practice: language, optional script, region and variants. */
+const BCP47_PATTERN = /^(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}|[a-zA-Z]{4,8})(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|\d{3}))?(?:-(?:[a-zA-Z\d]{5,8}|\d[a-zA-Z\d]{3}))*(?:-[a-wyzA-WYZ\d](?:-[a-zA-Z\d]{2,8})+)*(?:-x(?:-[a-zA-Z\d]{1,8})+)?$/;
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  // Any realm's Object.prototype (Jest, vm contexts) or none.
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/** True when the value is made only of what JSON can carry (finite numbers, no functions, no dates). */
+export function isJsonValue(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJsonValue);
+  if (isRecord(value)) return Object.values(value).every(isJsonValue);
+  return false;
+}
+
+/**
+ * Dates come as `Date` or ISO 8601 text; anything else is left as is so that `@IsDate` refuses
+ * it (no implicit conversion of numbers).
+ */
+export function DateInput(): PropertyDecorator {
+  return Transform(
+    ({ value }) => (typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value),
+    { toClassOnly: true },
+  );
+}
+
+/** A trait value: a finite number 0–100, a string of 1–200 characters, or a boolean. */
+export function IsTraitValue(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isTraitValue',
+      validator: {
+        validate: (value) =>
+          typeof value === 'boolean' ||
+          (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 100) ||
+          (typeof value === 'string' && value.length >= 1 && value.length <= 200),
+        defaultMessage: (args) => `${args?.property} must be a number from 0 to 100, a string of 1 to 200 characters, or a boolean`,
+      },
+    },
+    options,
+  );
+}
+
+/** A JSON object (not an array), serialising to at most `maxBytes` bytes of UTF-8. */
+export function IsJsonObject(maxBytes: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isJsonObject',
+      constraints: [maxBytes],
+      validator: {
+        validate: (value) => isRecord(value) && isJsonValue(value) && Buffer.byteLength(JSON.stringify(value)) <= maxBytes,
+        defaultMessage: (args) => `${args?.property} must be a JSON object of at most ${maxBytes} bytes`,
+      },
+    },
+    options,
+  );
+}
+
+/** A flat object of string, number or boolean values: at most 50 keys of 1–100 characters, strings ≤ 1,000. */
+export function IsFlatRecord(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isFlatRecord',
+      validator: {
+        validate: (value) =>
+          isRecord(value) &&
+          Object.keys(value).length <= 50 &&
+          Object.entries(value).every(
+            ([k, v]) =>
+              k.length >= 1 &&
+              k.length <= 100 &&
+              (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 1000)),
+          ),
+        defaultMessage: (args) =>
+          `${args?.property} must be a flat object of at most 50 string, number or boolean values (keys 1-100 characters, strings at most 1000)`,
+      },
+    },
+    options,
+  );
+}
+
+/** The number must be strictly below the sibling field `other` (when that one is a number). */
+export function IsBelowField(other: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isBelowField',
+      constraints: [other],
+      validator: {
+        validate: (value, args) => {
+          const limit = (args?.object as Record<string, unknown>)[other];
+          return typeof value !== 'number' || typeof limit !== 'number' || value < limit;
+        },
+        defaultMessage: (args) => `${args?.property} must be below ${other}`,
+      },
+    },
+    options,
+  );
+}
+
+/** This field and `other` may not both be given. */
+export function IsExclusiveWith(other: string, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'exclusiveWith',
+      constraints: [other],
+      validator: {
+        validate: (value, args) => value == null || (args?.object as Record<string, unknown>)[other] == null,
+        defaultMessage: (args) => `${args?.property} and ${other} cannot both be set`,
+      },
+    },
+    options,
+  );
+}
+
+/** Entries of the array have distinct `name`s. */
+export function HasUniqueNames(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'uniqueNames',
+      validator: {
+        validate: (value) => {
+          if (!Array.isArray(value)) return true;
+          const names = value.map((v) => (v !== null && typeof v === 'object' ? (v as { name?: unknown }).name : undefined));
+          return new Set(names.filter((n) => typeof n === 'string')).size === names.filter((n) => typeof n === 'string').length;
+        },
+        defaultMessage: (args) => {
+          const names = (args?.value as { name?: unknown }[]).map((v) => v?.name);
+          const dup = names.find((n, i) => typeof n === 'string' && names.indexOf(n) !== i);
+          return `${args?.property} must have unique names; "${String(dup)}" appears more than once`;
+        },
+      },
+    },
+    options,
+  );
+}
+
+/** A BCP 47 language tag such as `en-US`, `pt-BR` or `zh-Hant-TW`. */
+export function IsBcp47(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isBcp47',
+      validator: {
+        validate: (value) => typeof value === 'string' && value.length <= 35 && BCP47_PATTERN.test(value),
+        defaultMessage: (args) => `${args?.property} must be a BCP 47 language tag such as en-US`,
+      },
+    },
+    options,
+  );
+}
+
+/** A slug (`^[a-z0-9]+(-[a-z0-9]+)*$`) that does not have the shape of a UUID. */
+export function IsSlug(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSlug',
+      validator: {
+        validate: (value) => typeof value === 'string' && SLUG_PATTERN.test(value) && !UUID_PATTERN.test(value),
+        defaultMessage: (args) => `${args?.property} must be lowercase letters and digits joined by single hyphens, and not look like a UUID`,
+      },
+    },
+    options,
+  );
+}

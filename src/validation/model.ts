@@ -1,0 +1,393 @@
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } from 'class-validator';
+import { AfterLoad } from 'typeorm';
+import { PersonaValidationError, ValidationIssue } from '../errors';
+
+/** Where an instance keeps the names of the fields its caller gave (not enumerable, not serialised). */
+const FIELDS_SET = Symbol.for('conductor-personas.fieldsSet');
+
+/** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Deepest nesting accepted in any input, free JSON included. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** Options passed to class-validator on every validation; never rely on its defaults. */
+export const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  stopAtFirstError: true,
+  validationError: { target: false, value: false },
+};
+
+/** A class with a no-argument constructor (TypeORM and class-transformer both need one). */
+export type ModelClass<M> = { new (): M; prototype: M; name: string };
+
+type Fn = (...args: never[]) => unknown;
+type InputOf<V> = V extends Date
+  ? Date | string
+  : V extends Array<infer E>
+    ? InputOf<E>[]
+    : V extends Model
+      ? ModelInput<V> | V
+      : V;
+
+/** The plain input a model's `create()` accepts: any subset of its fields, nested models as plain objects. */
+export type ModelInput<M> = {
+  [K in keyof M as K extends symbol ? never : M[K] extends Fn ? never : K]?: InputOf<M[K]> | null;
+};
+
+/**
+ * Base of the nine persona models. Each subclass is at once a class-validator schema and a
+ * TypeORM entity (or embedded entity); TypeORM constructs it with no arguments, callers go
+ * through the static `create()`, which validates.
+ */
+export abstract class Model {
+  /**
+   * Builds a validated instance from plain props: nested instances, defaults applied, every
+   * rule checked at once. Throws {@link PersonaValidationError} listing every issue.
+   */
+  static create<M extends Model>(this: ModelClass<M>, props: ModelInput<M>): M {
+    return createModel(this, props);
+  }
+
+  /** Input keys accepted and ignored (derived figures that are recomputed, never typed in). */
+  static readonly ignoredInputFields: readonly string[] = [];
+
+  /** Getters written by `toPlain()` after the schema fields (derived figures). */
+  static readonly derivedFields: readonly string[] = [];
+
+  /** The plain form, so that `JSON.stringify(model)` equals `JSON.stringify(toPlain(model))`. */
+  toJSON(): Record<string, unknown> {
+    return toPlain(this);
+  }
+
+  /** @internal Defaults that cannot be field initialisers (TypeORM refuses initialised relations). */
+  applyDefaults(): void {}
+
+  /** @internal Rules spanning models or needing more than decorators; paths relative to this model. */
+  extraIssues(): ValidationIssue[] {
+    return [];
+  }
+
+  /**
+   * TypeORM hands back nullable columns as `null` and an absent embedded object as an object of
+   * nulls; turn both back into "not there" so round trips and `excludeUnset` hold.
+   */
+  @AfterLoad()
+  normaliseAfterLoad(): void {
+    normaliseNulls(this);
+  }
+}
+
+function normaliseNulls(model: Model): void {
+  const record = model as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === null) {
+      delete record[key];
+    } else if (value instanceof Model) {
+      normaliseNulls(value);
+      if (Object.keys(value).every((k) => (value as unknown as Record<string, unknown>)[k] === undefined)) {
+        delete record[key];
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields set
+// ---------------------------------------------------------------------------------------------
+
+/** The top-level fields the caller of `create()` gave (like Pydantic's `model_fields_set`). */
+export function fieldsSet(model: object): ReadonlySet<string> {
+  return ((model as Record<symbol, Set<string>>)[FIELDS_SET] as Set<string> | undefined) ?? new Set();
+}
+
+function setFieldsSet(model: object, fields: Iterable<string>): void {
+  Object.defineProperty(model, FIELDS_SET, { value: new Set(fields), enumerable: false, configurable: true, writable: true });
+}
+
+/**
+ * Every field the caller gave, as paths: `name`, `responseStyle.tone`, `traits[0].weight`.
+ * The store persists this list so inheritance still knows what a persona set itself.
+ */
+export function setFieldPaths(model: object): string[] {
+  const out: string[] = [];
+  const visit = (m: object, prefix: string) => {
+    for (const key of fieldsSet(m)) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      out.push(path);
+      const value = (m as Record<string, unknown>)[key];
+      if (value instanceof Model) visit(value, path);
+      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Model && visit(v, `${path}[${i}]`));
+    }
+  };
+  visit(model, '');
+  return out;
+}
+
+/** Restores what {@link setFieldPaths} wrote, after a load from the database. */
+export function restoreFieldPaths(model: object, paths: readonly string[]): void {
+  const sets = new Map<object, Set<string>>();
+  const setOf = (m: object) => {
+    let s = sets.get(m);
+    if (!s) sets.set(m, (s = new Set()));
+    return s;
+  };
+  setOf(model);
+  for (const path of paths) {
+    let target: unknown = model;
+    const segments = path.split('.');
+    for (let i = 0; i < segments.length && target instanceof Model; i++) {
+      const match = /^([A-Za-z0-9_]+)((?:\[\d+\])*)$/.exec(segments[i]);
+      if (!match) break;
+      const [, key, indexes] = match;
+      if (i === segments.length - 1 && !indexes) {
+        setOf(target).add(key);
+        break;
+      }
+      setOf(target).add(key);
+      let next: unknown = (target as unknown as Record<string, unknown>)[key];
+      for (const idx of indexes.match(/\d+/g) ?? []) next = Array.isArray(next) ? next[Number(idx)] : undefined;
+      target = next;
+    }
+  }
+  const visitAll = (m: unknown) => {
+    if (!(m instanceof Model)) return;
+    setFieldsSet(m, sets.get(m) ?? []);
+    for (const value of Object.values(m)) {
+      if (value instanceof Model) visitAll(value);
+      else if (Array.isArray(value)) value.forEach(visitAll);
+    }
+  };
+  visitAll(model);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema introspection
+// ---------------------------------------------------------------------------------------------
+
+const schemaFieldCache = new Map<Function, readonly string[]>();
+
+/** The validated fields of a model class, in declaration order: its schema and its JSON form. */
+export function schemaFields(cls: Function): readonly string[] {
+  let fields = schemaFieldCache.get(cls);
+  if (!fields) {
+    const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
+    fields = [...new Set(metas.map((m) => m.propertyName))];
+    schemaFieldCache.set(cls, fields);
+  }
+  return fields;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction
+// ---------------------------------------------------------------------------------------------
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  // Any realm's Object.prototype (Jest, vm contexts) or none.
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function joinPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  return parent ? `${parent}.${key}` : key;
+}
+
+/**
+ * Copies untrusted input into fresh plain objects: refuses prototype keys, values JSON cannot
+ * carry and runaway nesting, each with its path; converts nested model instances to their
+ * plain form (keeping what they had set). Undefined properties count as absent.
+ */
+function sanitise(value: unknown, path: string, issues: ValidationIssue[], depth: number, seen: Set<object>): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (typeof value !== 'object') {
+    issues.push({ path, constraint: 'isJsonValue', message: `${path || 'input'} must be a JSON value, got ${typeof value}` });
+    return undefined;
+  }
+  if (value instanceof Date) return value;
+  if (depth > MAX_INPUT_DEPTH) {
+    issues.push({ path, constraint: 'maxDepth', message: `${path} is nested deeper than ${MAX_INPUT_DEPTH} levels` });
+    return undefined;
+  }
+  if (seen.has(value)) {
+    issues.push({ path, constraint: 'noCycle', message: `${path} refers back to itself` });
+    return undefined;
+  }
+  seen.add(value);
+  try {
+    if (value instanceof Model) return sanitise(toPlain(value, { excludeUnset: true }), path, issues, depth, seen);
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < value.length; i++) out.push(sanitise(value[i], joinPath(path, i), issues, depth + 1, seen));
+      return out;
+    }
+    if (!isPlainObject(value)) {
+      issues.push({ path, constraint: 'isPlainObject', message: `${path || 'input'} must be a plain object` });
+      return undefined;
+    }
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      const childPath = joinPath(path, key);
+      if (FORBIDDEN_KEYS.has(key)) {
+        issues.push({ path: childPath, constraint: 'forbiddenKey', message: `key "${key}" is not allowed` });
+        continue;
+      }
+      const child = (value as Record<string, unknown>)[key];
+      if (child === undefined) continue;
+      out[key] = sanitise(child, childPath, issues, depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** Flattens class-validator's error tree into issues with paths like `traits[2].value`. */
+export function mapErrors(errors: ValidationError[], parent: string, out: ValidationIssue[]): void {
+  for (const error of errors) {
+    const path = /^\d+$/.test(error.property) ? joinPath(parent, Number(error.property)) : joinPath(parent, error.property);
+    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+      const text = constraint === 'whitelistValidation' ? `unknown field "${error.property}"` : message;
+      // class-validator names only the property; name the whole path instead.
+      out.push({ path, constraint, message: text.startsWith(`${error.property} `) ? path + text.slice(error.property.length) : text });
+    }
+    if (error.children?.length) mapErrors(error.children, path, out);
+  }
+}
+
+/** Marks what the caller gave and applies the defaults of every model in the tree. */
+export function prepare(instance: unknown, plain: unknown): void {
+  if (!(instance instanceof Model)) return;
+  // Schema order, not input order, so that two equal personas report equal field sets.
+  const given = isPlainObject(plain) ? schemaFields(instance.constructor).filter((k) => plain[k] !== undefined && plain[k] !== null) : [];
+  setFieldsSet(instance, given);
+  instance.applyDefaults();
+  const record = instance as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const source = isPlainObject(plain) ? plain[key] : undefined;
+    if (value instanceof Model) prepare(value, source);
+    else if (Array.isArray(value)) value.forEach((v, i) => prepare(v, Array.isArray(source) ? source[i] : undefined));
+  }
+}
+
+/** Optional fields given as `null` mean "not there"; after validation they are removed. */
+function dropNulls(instance: unknown): void {
+  if (!(instance instanceof Model)) return;
+  const record = instance as unknown as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === null) delete record[key];
+    else if (value instanceof Model) dropNulls(value);
+    else if (Array.isArray(value)) value.forEach(dropNulls);
+  }
+}
+
+/** Validates an already-built instance tree and returns its issues (nothing thrown). */
+export function collectIssues(instance: Model): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  mapErrors(validateSync(instance, VALIDATOR_OPTIONS), '', issues);
+  issues.push(...instance.extraIssues());
+  return issues;
+}
+
+/** Sanitises untrusted input for `cls`; issues are pushed, the clean copy returned. */
+export function sanitiseInput(cls: { ignoredInputFields?: readonly string[] }, input: unknown, issues: ValidationIssue[]): Record<string, unknown> | undefined {
+  if (!isPlainObject(input) && !(input instanceof Model)) {
+    issues.push({ path: '', constraint: 'isObject', message: `input must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}` });
+    return undefined;
+  }
+  const plain = sanitise(input, '', issues, 0, new Set()) as Record<string, unknown> | undefined;
+  if (plain) for (const key of cls.ignoredInputFields ?? []) delete plain[key];
+  return plain;
+}
+
+/** `Model.create` for any model class: sanitise, transform, default, validate, record fields set. */
+export function createModel<M extends Model>(cls: ModelClass<M>, input: unknown): M {
+  const issues: ValidationIssue[] = [];
+  const plain = sanitiseInput(cls as unknown as typeof Model, input, issues);
+  if (!plain) throw new PersonaValidationError(issues, cls.name);
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: false }) as M;
+  prepare(instance, plain);
+  // Every problem at once: what sanitising refused, then every rule, without repeating a path
+  // (or a path below it) that sanitising already reported.
+  const refused = issues.map((i) => i.path);
+  const covered = (path: string) => refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  issues.push(...collectIssues(instance).filter((i) => !covered(i.path)));
+  if (issues.length) throw new PersonaValidationError(issues, cls.name);
+  dropNulls(instance);
+  return instance;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Either the valid instance or every issue; never throws for bad input. */
+export type ValidationResult<M> = { ok: true; value: M } | { ok: false; issues: ValidationIssue[] };
+
+/** Validates plain input against a model class without throwing for bad input. */
+export function validateModel<M extends Model>(cls: ModelClass<M>, plain: unknown): ValidationResult<M> {
+  try {
+    return { ok: true, value: createModel(cls, plain) };
+  } catch (error) {
+    if (error instanceof PersonaValidationError) return { ok: false, issues: error.issues };
+    throw error;
+  }
+}
+
+/** Parses JSON text (or takes an already parsed object) and builds a validated instance. */
+export function fromJSON<M extends Model>(cls: ModelClass<M>, json: string | object): M {
+  let value: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (error) {
+      throw new PersonaValidationError([{ path: '', constraint: 'isJson', message: `not valid JSON: ${(error as Error).message}` }], cls.name);
+    }
+  }
+  return createModel(cls, value);
+}
+
+/** Options of {@link toPlain}. */
+export type ToPlainOptions = {
+  /** Leave out every field the caller did not give, defaults included (nested models too). */
+  excludeUnset?: boolean;
+};
+
+function plainValue(value: unknown, options: ToPlainOptions): unknown {
+  if (value instanceof Model) return toPlain(value, options);
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map((v) => plainValue(v, options));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = plainValue(v, options);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * The JSON form of a model: its schema fields in declaration order, dates as ISO strings,
+ * derived figures last. With `excludeUnset`, only the fields its caller gave.
+ */
+export function toPlain(model: object, options: ToPlainOptions = {}): Record<string, unknown> {
+  const cls = model.constructor as typeof Model;
+  const set = fieldsSet(model);
+  const out: Record<string, unknown> = {};
+  const record = model as Record<string, unknown>;
+  for (const field of schemaFields(cls)) {
+    if (options.excludeUnset && !set.has(field)) continue;
+    const value = record[field];
+    if (value === undefined || value === null) continue;
+    out[field] = plainValue(value, options);
+  }
+  if (!options.excludeUnset) for (const field of cls.derivedFields ?? []) out[field] = plainValue(record[field], options);
+  return out;
+}
