@@ -7,6 +7,7 @@ const config: Config = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: false }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 60_000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   // PostgreSQL suites share one server; each file uses its own schema, so files may run in parallel.
   maxWorkers: 2,
 };

@@ -30,3 +30,11 @@ export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, sche
 export type { ModelClass, ModelInput, ToPlainOptions, ValidationResult } from './validation/model';
 export { customizablePersonaPaths } from './validation/partial';
 export type { Actor } from './actor';
+
+export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf } from './persistence/data-source';
+export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
+export { PersonaRevision } from './persistence/persona-revision.entity';
+export { PersonaInteraction } from './persistence/persona-interaction.entity';
+export { PersonaStore, STORE_KEPT_FIELDS, PERSONA_SORT_KEYS } from './services/persona-store';
+export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput } from './services/persona-store';
+export { applyMergePatch } from './services/merge-patch';

@@ -28,6 +28,8 @@ export type ModelClass<M> = { new (): M; prototype: M; name: string };
 type Fn = (...args: never[]) => unknown;
 type InputOf<V> = V extends Date
   ? Date | string
+  : V extends string
+    ? V | `${V}` // an enum member or its string value
   : V extends Array<infer E>
     ? InputOf<E>[]
     : V extends Model

@@ -1,0 +1,135 @@
+import 'reflect-metadata';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { BehaviorRule } from '../models/behavior-rule.entity';
+import { KnowledgeDomain } from '../models/knowledge-domain.entity';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaMetrics } from '../models/persona-metrics.entity';
+import { PersonaTemplate } from '../models/persona-template.entity';
+import { PersonaTrait } from '../models/persona-trait.entity';
+import { POSTGRES_MIGRATIONS } from './migrations/postgres';
+import { SQLITE_MIGRATIONS } from './migrations/sqlite';
+import { PersonaInteraction } from './persona-interaction.entity';
+import { PersonaRevision } from './persona-revision.entity';
+
+/** Every entity the library persists; hosts that list entities themselves add these. */
+export const PERSONA_ENTITIES = [
+  PersonaConfiguration,
+  PersonaTrait,
+  KnowledgeDomain,
+  BehaviorRule,
+  PersonaTemplate,
+  PersonaMetrics,
+  PersonaRevision,
+  PersonaInteraction,
+] as const;
+
+/** The engines the library supports. */
+export type PersonaDatabaseType = 'better-sqlite3' | 'postgres';
+
+/** Options of {@link createDataSource}. */
+export type PersonaDataSourceOptions = {
+  /** `better-sqlite3` (default) or `postgres`. */
+  type?: PersonaDatabaseType;
+  /** SQLite: a file path (default `personas.db`) or `:memory:`. PostgreSQL: the database name. */
+  database?: string;
+  /** PostgreSQL connection URL (`postgres://user:pass@host:5432/db`); implies `type: 'postgres'`. */
+  url?: string;
+  /** PostgreSQL host, port, user and password when no `url` is given. */
+  host?: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  /** PostgreSQL connection pool size (default 10). */
+  poolSize?: number;
+  /** Log SQL (TypeORM's `logging`). */
+  logging?: boolean;
+  /**
+   * PostgreSQL: let TypeORM `CREATE EXTENSION pgcrypto` at connect (default true). Not needed on
+   * PostgreSQL 13 and later, where `gen_random_uuid()` is built in.
+   */
+  installExtensions?: boolean;
+};
+
+/** The engine of a data source created by {@link createDataSource} (or any TypeORM data source). */
+export function engineOf(dataSource: DataSource): PersonaDatabaseType {
+  const type = dataSource.options.type;
+  if (type === 'postgres') return 'postgres';
+  if (type === 'better-sqlite3') return 'better-sqlite3';
+  throw new Error(`conductor-personas supports better-sqlite3 and postgres, not ${type}`);
+}
+
+/**
+ * PostgreSQL's `timestamp` (TypeORM's default for dates) is read and written in the process's
+ * local time zone. Make every date column `timestamptz`, so dates are UTC whatever `TZ` says;
+ * SQLite keeps TypeORM's UTC text `datetime`.
+ */
+export function useUtcTimestamps(dataSource: DataSource): DataSource {
+  if (dataSource.options.type !== 'postgres') return dataSource;
+  const driver = dataSource.driver as unknown as {
+    mappedDataTypes: Record<string, unknown>;
+    normalizeType(column: { type?: unknown }): string;
+    __personaUtc?: boolean;
+  };
+  if (driver.__personaUtc) return dataSource;
+  driver.mappedDataTypes.createDate = 'timestamptz';
+  driver.mappedDataTypes.updateDate = 'timestamptz';
+  driver.mappedDataTypes.deleteDate = 'timestamptz';
+  const normalizeType = driver.normalizeType.bind(driver);
+  driver.normalizeType = (column) =>
+    column.type === Date || column.type === 'timestamptz' ? 'timestamp with time zone' : normalizeType(column);
+  driver.__personaUtc = true;
+  return dataSource;
+}
+
+/** The TypeORM options {@link createDataSource} uses; exported for hosts and the TypeORM CLI. */
+export function personaDataSourceOptions(options: PersonaDataSourceOptions = {}): DataSourceOptions {
+  const type: PersonaDatabaseType = options.type ?? (options.url ? 'postgres' : 'better-sqlite3');
+  const common = {
+    entities: [...PERSONA_ENTITIES],
+    logging: options.logging ?? false,
+    migrationsRun: true,
+    synchronize: false,
+    migrationsTableName: 'persona_migrations',
+  };
+  if (type === 'postgres') {
+    return {
+      ...common,
+      type: 'postgres',
+      url: options.url,
+      host: options.url ? undefined : (options.host ?? '127.0.0.1'),
+      port: options.url ? undefined : (options.port ?? 5432),
+      username: options.url ? undefined : (options.username ?? 'postgres'),
+      password: options.url ? undefined : options.password,
+      database: options.url ? undefined : (options.database ?? 'postgres'),
+      uuidExtension: 'pgcrypto',
+      installExtensions: options.installExtensions ?? true,
+      poolSize: options.poolSize ?? 10,
+      migrations: [...POSTGRES_MIGRATIONS],
+    };
+  }
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: options.database ?? 'personas.db',
+    // WAL lets readers in other processes (the CLI, a dashboard) work while a service writes.
+    enableWAL: options.database !== ':memory:',
+    migrations: [...SQLITE_MIGRATIONS],
+  };
+}
+
+/**
+ * A DataSource for the persona entities: better-sqlite3 on `personas.db` by default (WAL mode),
+ * PostgreSQL when `type: 'postgres'` or a `url` is given. Not yet initialised; `initialize()`
+ * runs the engine's migrations (`migrationsRun: true`, `synchronize: false`) and leaves a ready
+ * schema.
+ */
+export function createDataSource(options: PersonaDataSourceOptions = {}): DataSource {
+  return useUtcTimestamps(new DataSource(personaDataSourceOptions(options)));
+}
+
+/** Runs the pending migrations of an initialised data source; returns the names of those it ran. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  if (!dataSource.isInitialized) await dataSource.initialize();
+  const ran = await dataSource.runMigrations({ transaction: 'each' });
+  return ran.map((m) => m.name);
+}

@@ -1,0 +1,210 @@
+import { randomUUID } from 'crypto';
+import { EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { BehaviorRule } from '../models/behavior-rule.entity';
+import { KnowledgeDomain } from '../models/knowledge-domain.entity';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaTrait } from '../models/persona-trait.entity';
+import { UUID_PATTERN } from '../validation/constraints';
+import { restoreFieldPaths, setFieldPaths } from '../validation/model';
+import { chunk } from './transaction';
+
+/**
+ * Reading and writing persona rows with their children. A persona always loads in a fixed
+ * number of queries: one for the rows, one per child table for all of them (no join of traits
+ * × domains × rules, no query per child).
+ */
+
+type ChildClass = typeof PersonaTrait | typeof KnowledgeDomain | typeof BehaviorRule;
+const CHILDREN: { key: 'traits' | 'knowledgeDomains' | 'behaviorRules'; cls: ChildClass }[] = [
+  { key: 'traits', cls: PersonaTrait },
+  { key: 'knowledgeDomains', cls: KnowledgeDomain },
+  { key: 'behaviorRules', cls: BehaviorRule },
+];
+
+/** Rows per multi-row INSERT: at most 10 columns a child row, far under SQLite's 32,766 parameters. */
+const INSERT_CHUNK = 500;
+/** Ids per `IN (...)` list. */
+const IN_CHUNK = 1000;
+
+/** True when the string has the shape of a UUID (and is therefore looked up as an id). */
+export function looksLikeId(idOrSlug: string): boolean {
+  return UUID_PATTERN.test(idOrSlug);
+}
+
+/** A query builder over persona rows, alias `p`. */
+export function personaQuery(manager: EntityManager): SelectQueryBuilder<PersonaConfiguration> {
+  return manager.getRepository(PersonaConfiguration).createQueryBuilder('p');
+}
+
+/** Loads the children of `personas` (3 queries in all) and makes each a clean, complete persona. */
+export async function completePersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<PersonaConfiguration[]> {
+  if (!personas.length) return personas;
+  const byId = new Map(personas.map((p) => [p.id as string, p]));
+  for (const p of personas) {
+    p.traits = [];
+    p.knowledgeDomains = [];
+    p.behaviorRules = [];
+  }
+  for (const { key, cls } of CHILDREN) {
+    for (const ids of chunk([...byId.keys()], IN_CHUNK)) {
+      const rows = await manager
+        .getRepository<PersonaTrait | KnowledgeDomain | BehaviorRule>(cls)
+        .createQueryBuilder('c')
+        .where('c.personaId IN (:...ids)', { ids })
+        .orderBy('c.personaId', 'ASC')
+        .addOrderBy('c.position', 'ASC')
+        .getMany();
+      for (const row of rows) {
+        const owner = byId.get(row.personaId as string);
+        delete row.id;
+        delete row.personaId;
+        delete row.position;
+        (owner?.[key] as unknown[] | undefined)?.push(row);
+      }
+    }
+  }
+  for (const p of personas) {
+    restoreFieldPaths(p, p.storedFieldPaths ?? []);
+    delete p.storedFieldPaths;
+  }
+  return personas;
+}
+
+/** The persona with this id (UUID shape) or slug, complete, or null. No access check. */
+export async function findPersona(manager: EntityManager, idOrSlug: string): Promise<PersonaConfiguration | null> {
+  if (typeof idOrSlug !== 'string' || !idOrSlug) return null;
+  const row = await personaQuery(manager)
+    .where(looksLikeId(idOrSlug) ? 'p.id = :key' : 'p.slug = :key', { key: looksLikeId(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug })
+    .getOne();
+  if (!row) return null;
+  return (await completePersonas(manager, [row]))[0];
+}
+
+/** Complete personas by id, in no particular order; missing ids are left out. */
+export async function findPersonasByIds(manager: EntityManager, ids: readonly string[]): Promise<PersonaConfiguration[]> {
+  const rows: PersonaConfiguration[] = [];
+  for (const part of chunk([...new Set(ids)], IN_CHUNK)) {
+    rows.push(...(await personaQuery(manager).where('p.id IN (:...ids)', { ids: part }).getMany()));
+  }
+  return completePersonas(manager, rows);
+}
+
+/** The column values of a persona row (no children). */
+function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
+  return {
+    id: persona.id,
+    name: persona.name,
+    slug: persona.slug,
+    description: persona.description,
+    instructions: persona.instructions ?? null,
+    status: persona.status,
+    interactionMode: persona.interactionMode,
+    responseStyle: persona.responseStyle,
+    memoryConfig: persona.memoryConfig,
+    voiceConfig: persona.voiceConfig ?? {
+      provider: null, voiceId: null, language: null, speed: null, pitch: null, volume: null, emotion: null, style: null, providerOptions: null,
+    },
+    temperature: persona.temperature,
+    maxTokens: persona.maxTokens ?? null,
+    modelPreferences: persona.modelPreferences,
+    templateId: persona.templateId ?? null,
+    templateVersion: persona.templateVersion ?? null,
+    parentId: persona.parentId ?? null,
+    isPublic: persona.isPublic,
+    createdBy: persona.createdBy,
+    version: persona.version,
+    tags: persona.tags,
+    metadata: persona.metadata,
+    createdAt: persona.createdAt,
+    updatedAt: persona.updatedAt,
+    storedFieldPaths: setFieldPaths(persona),
+  };
+}
+
+function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
+  return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => {
+    const row: Record<string, unknown> = { id: randomUUID(), personaId: persona.id, position };
+    for (const [k, v] of Object.entries(child)) if (v !== undefined) row[k] = v;
+    return row;
+  });
+}
+
+/** Inserts the children of several personas, in multi-row INSERTs (no SELECT per row). */
+export async function insertChildren(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
+  for (const { key, cls } of CHILDREN) {
+    const rows = personas.flatMap((p) => childRows(p, key));
+    for (const part of chunk(rows, INSERT_CHUNK)) {
+      await manager.createQueryBuilder().insert().into(cls).values(part).updateEntity(false).execute();
+    }
+  }
+}
+
+/** Inserts new persona rows (id, version and timestamps already set) with their children. */
+export async function insertPersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
+  for (const part of chunk(personas, 100)) {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PersonaConfiguration)
+      .values(part.map(rowValues))
+      .updateEntity(false)
+      .execute();
+  }
+  await insertChildren(manager, personas);
+}
+
+/**
+ * Writes `persona` over the row at `expectedVersion`, in SQL (`WHERE id = ? AND version = ?`),
+ * and replaces its children. Returns false, writing nothing, when the row has moved on.
+ */
+export async function updatePersonaRow(manager: EntityManager, persona: PersonaConfiguration, expectedVersion: number): Promise<boolean> {
+  const { id, createdAt, ...values } = rowValues(persona);
+  const result = await manager
+    .createQueryBuilder()
+    .update(PersonaConfiguration)
+    .set(values)
+    .where('id = :id AND version = :expectedVersion', { id, expectedVersion })
+    .updateEntity(false)
+    .execute();
+  if (!result.affected) return false;
+  for (const { cls } of CHILDREN) {
+    await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id }).execute();
+  }
+  await insertChildren(manager, [persona]);
+  return true;
+}
+
+/** The ids of personas whose `parentId` is `id`. */
+export async function childIds(manager: EntityManager, id: string): Promise<string[]> {
+  const rows = await personaQuery(manager).select('p.id', 'id').where('p.parentId = :id', { id }).getRawMany<{ id: string }>();
+  return rows.map((r) => r.id);
+}
+
+/** One link of a lineage: a persona's id, its parent's id and its distance from the start. */
+export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string };
+
+/**
+ * The chain from `startId` up through `parentId`, nearest first, in one recursive query
+ * whatever its length; it stops after `maxDepth` links so stored cycles cannot run away.
+ */
+export async function lineageOf(manager: EntityManager, startId: string, maxDepth: number): Promise<LineageLink[]> {
+  const sql = `
+    WITH RECURSIVE chain (id, "parentId", depth, "isPublic", "createdBy") AS (
+      SELECT p.id, p."parentId", 0, p."isPublic", p."createdBy" FROM personas p WHERE p.id = :startId
+      UNION ALL
+      SELECT p.id, p."parentId", chain.depth + 1, p."isPublic", p."createdBy"
+        FROM personas p JOIN chain ON p.id = chain."parentId"
+       WHERE chain.depth < :maxDepth
+    )
+    SELECT id, "parentId", depth, "isPublic", "createdBy" FROM chain ORDER BY depth`;
+  const [query, params] = manager.connection.driver.escapeQueryWithParameters(sql, { startId, maxDepth });
+  const rows: { id: string; parentId: string | null; depth: number | string; isPublic: boolean | number; createdBy: string }[] = await manager.query(query, params);
+  return rows.map((r) => ({ id: r.id, parentId: r.parentId ?? null, depth: Number(r.depth), isPublic: Boolean(r.isPublic), createdBy: r.createdBy }));
+}
+
+/** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = (error as QueryFailedError & { driverError?: { code?: string } }).driverError;
+  return driverError?.code === '23505' || driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(error.message);
+}

@@ -1,0 +1,397 @@
+import { randomUUID } from 'crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, isAdmin } from '../actor';
+import { PersonaStatus } from '../enums';
+import {
+  AccessDeniedError,
+  InheritanceCycleError,
+  InheritanceDepthError,
+  PersonaInUseError,
+  PersonaNotFoundError,
+  PersonaValidationError,
+  ValidationIssue,
+  VersionConflictError,
+} from '../errors';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaMetrics } from '../models/persona-metrics.entity';
+import { PersonaTemplate } from '../models/persona-template.entity';
+import { PersonaInteraction } from '../persistence/persona-interaction.entity';
+import { PersonaRevision } from '../persistence/persona-revision.entity';
+import {
+  childIds,
+  completePersonas,
+  findPersona,
+  insertPersonas,
+  isUniqueViolation,
+  lineageOf,
+  personaQuery,
+  updatePersonaRow,
+} from '../persistence/persona-rows';
+import { inTransaction, reading } from '../persistence/transaction';
+import { BehaviorRule } from '../models/behavior-rule.entity';
+import { KnowledgeDomain } from '../models/knowledge-domain.entity';
+import { PersonaTrait } from '../models/persona-trait.entity';
+import { fromJSON, ModelInput, restoreFieldPaths, setFieldPaths, toPlain } from '../validation/model';
+import { assertActor, assertCanWrite, canRead } from './access';
+import { applyMergePatch } from './merge-patch';
+
+/** Fields the store keeps itself; input may not set them. */
+export const STORE_KEPT_FIELDS = ['id', 'version', 'createdAt', 'updatedAt'] as const;
+
+/** Sort keys `list()` accepts; `-` in front sorts descending. */
+export const PERSONA_SORT_KEYS = ['name', 'slug', 'status', 'createdAt', 'updatedAt', 'version'] as const;
+/** One of {@link PERSONA_SORT_KEYS}, optionally prefixed with `-` for descending order. */
+export type PersonaOrderBy = (typeof PERSONA_SORT_KEYS)[number] | `-${(typeof PERSONA_SORT_KEYS)[number]}`;
+
+/** What `list()` filters by; every field optional. */
+export type PersonaListFilter = {
+  status?: PersonaStatus | `${PersonaStatus}`;
+  /** Personas carrying this tag. */
+  tag?: string;
+  /** Personas owned by this actor id. */
+  createdBy?: string;
+  isPublic?: boolean;
+  /** Case-insensitive substring of the name or slug. */
+  search?: string;
+  /** Page size, 1–500 (default 50). */
+  limit?: number;
+  /** Rows to skip (default 0). */
+  offset?: number;
+  /** Default `name`. */
+  orderBy?: PersonaOrderBy;
+};
+
+/** One page of personas and the number matching the filter in all. */
+export type PersonaPage = { items: PersonaConfiguration[]; total: number };
+
+/** One saved version of a persona, as `history()` returns it. */
+export type PersonaRevisionEntry = { version: number; changedBy: string; changedAt: Date; snapshot: Record<string, unknown> };
+
+/** Options of the store. */
+export type PersonaStoreOptions = {
+  /** Longest lineage a `parentId` may create (default 32). */
+  maxInheritanceDepth?: number;
+};
+
+/** Input of `create()`: a persona without the fields the store keeps. */
+export type PersonaCreateInput = Omit<ModelInput<PersonaConfiguration>, (typeof STORE_KEPT_FIELDS)[number]>;
+
+function fail(issues: ValidationIssue[], what = 'persona'): never {
+  throw new PersonaValidationError(issues, what);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function storeKeptIssues(input: Record<string, unknown>): ValidationIssue[] {
+  return STORE_KEPT_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(input, k)).map((k) => ({
+    path: k,
+    constraint: 'storeManaged',
+    message: `${k} is kept by the store and cannot be set`,
+  }));
+}
+
+function assertVersion(expectedVersion: unknown): asserts expectedVersion is number {
+  if (!Number.isInteger(expectedVersion) || (expectedVersion as number) < 1) {
+    fail([{ path: 'expectedVersion', constraint: 'isInt', message: 'expectedVersion must be an integer of at least 1' }], 'options');
+  }
+}
+
+/**
+ * Stores personas: validated, versioned, access-controlled, every change one transaction with a
+ * revision. Works on any DataSource made by `createDataSource` (SQLite or PostgreSQL).
+ */
+export class PersonaStore {
+  private readonly maxDepth: number;
+
+  constructor(private readonly dataSource: DataSource, options: PersonaStoreOptions = {}) {
+    this.maxDepth = options.maxInheritanceDepth ?? 32;
+  }
+
+  /** Validates and stores a new persona at version 1, owned by the actor, with revision 1. */
+  async create(props: PersonaCreateInput, actor: Actor): Promise<PersonaConfiguration> {
+    assertActor(actor);
+    const [persona] = await this.createMany([props], actor);
+    return persona;
+  }
+
+  /**
+   * Stores several personas in one transaction: all of them or, on the first refusal, none.
+   * Used by imports; each is validated before anything is written.
+   */
+  async createMany(items: PersonaCreateInput[], actor: Actor): Promise<PersonaConfiguration[]> {
+    assertActor(actor);
+    const personas = items.map((props, index) => {
+      const at = (issues: ValidationIssue[]) => (items.length === 1 ? issues : issues.map((i) => ({ ...i, path: i.path ? `[${index}].${i.path}` : `[${index}]` })));
+      if (!isPlainObject(props)) fail(at([{ path: '', constraint: 'isObject', message: 'a persona must be an object' }]));
+      const kept = storeKeptIssues(props);
+      if (kept.length) fail(at(kept));
+      const createdBy = (props as { createdBy?: unknown }).createdBy ?? actor.id;
+      if (createdBy !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create personas for ${String(createdBy)}`, actor.id);
+      try {
+        return PersonaConfiguration.create({ ...props, createdBy } as ModelInput<PersonaConfiguration>);
+      } catch (error) {
+        if (error instanceof PersonaValidationError) fail(at(error.issues));
+        throw error;
+      }
+    });
+    const slugs = new Set<string>();
+    for (const p of personas) {
+      if (slugs.has(p.slug)) fail([{ path: 'slug', constraint: 'unique', message: `slug "${p.slug}" is given twice` }]);
+      slugs.add(p.slug);
+    }
+    return this.write(async (manager) => {
+      const now = new Date();
+      for (const p of personas) {
+        p.id = randomUUID();
+        p.version = 1;
+        p.createdAt = now;
+        p.updatedAt = now;
+      }
+      await this.assertSlugsFree(manager, personas);
+      for (const p of personas) await this.assertLinks(manager, p, actor, personas);
+      await insertPersonas(manager, personas);
+      await this.insertRevisions(manager, personas, actor);
+      const metrics = personas.map((p) => ({ personaId: p.id }));
+      for (let i = 0; i < metrics.length; i += 500) {
+        await manager.createQueryBuilder().insert().into(PersonaMetrics).values(metrics.slice(i, i + 500)).updateEntity(false).execute();
+      }
+      return personas;
+    });
+  }
+
+  /** The persona with this id or slug. A private persona of someone else is reported as not found. */
+  async get(idOrSlug: string, actor: Actor): Promise<PersonaConfiguration> {
+    assertActor(actor);
+    return reading(this.dataSource, (manager) => this.findReadable(manager, idOrSlug, actor));
+  }
+
+  /** A page of the personas the actor may see, filtered and sorted by a whitelisted key. */
+  async list(filter: PersonaListFilter = {}, actor: Actor): Promise<PersonaPage> {
+    assertActor(actor);
+    const f = this.checkFilter(filter ?? {});
+    return reading(this.dataSource, async (manager) => {
+      const qb = personaQuery(manager);
+      if (!isAdmin(actor)) qb.andWhere('(p.isPublic = :visible OR p.createdBy = :actorId)', { visible: true, actorId: actor.id });
+      if (f.status !== undefined) qb.andWhere('p.status = :status', { status: f.status });
+      if (f.createdBy !== undefined) qb.andWhere('p.createdBy = :createdBy', { createdBy: f.createdBy });
+      if (f.isPublic !== undefined) qb.andWhere('p.isPublic = :isPublic', { isPublic: f.isPublic });
+      if (f.tag !== undefined) {
+        // Tags are JSON text (`["a","b"]`): match the tag's exact JSON form, LIKE-escaped.
+        qb.andWhere(`p.tags LIKE :tag ESCAPE '\\'`, { tag: `%${escapeLike(JSON.stringify(f.tag))}%` });
+      }
+      if (f.search !== undefined) {
+        qb.andWhere(`(LOWER(p.name) LIKE :q ESCAPE '\\' OR p.slug LIKE :q ESCAPE '\\')`, { q: `%${escapeLike(f.search.toLowerCase())}%` });
+      }
+      const total = await qb.getCount();
+      const key = f.orderBy.replace(/^-/, '');
+      const rows = await qb
+        .orderBy(`p.${key}`, f.orderBy.startsWith('-') ? 'DESC' : 'ASC')
+        .addOrderBy('p.id', 'ASC')
+        .offset(f.offset)
+        .limit(f.limit)
+        .getMany();
+      return { items: await completePersonas(manager, rows), total };
+    });
+  }
+
+  /**
+   * Applies a JSON merge patch (RFC 7396) at `expectedVersion`: the merged whole is validated,
+   * written with its children and a new revision in one transaction, as version + 1.
+   */
+  async update(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+    assertActor(actor);
+    assertVersion(options?.expectedVersion);
+    if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
+    const kept = storeKeptIssues(patch);
+    if (kept.length) fail(kept, 'patch');
+    return this.write(async (manager) => {
+      const current = await this.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+      const merged = applyMergePatch(toPlain(current, { excludeUnset: true }), patch) as Record<string, unknown>;
+      const next = PersonaConfiguration.create(merged as ModelInput<PersonaConfiguration>);
+      return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
+    });
+  }
+
+  /** Sets the status to `archived`, as a new version. */
+  async archive(idOrSlug: string, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+    return this.update(idOrSlug, { status: PersonaStatus.Archived }, options, actor);
+  }
+
+  /** Deletes a persona with its children, revisions and metrics; refused while others inherit from it. */
+  async remove(idOrSlug: string, actor: Actor): Promise<void> {
+    assertActor(actor);
+    await this.write(async (manager) => {
+      const current = await this.findReadable(manager, idOrSlug, actor);
+      assertCanWrite(actor, current, `persona ${idOrSlug}`);
+      const children = await childIds(manager, current.id as string);
+      if (children.length) throw new PersonaInUseError(idOrSlug, children);
+      for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetrics]) {
+        await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: current.id }).execute();
+      }
+      await manager.createQueryBuilder().delete().from(PersonaConfiguration).where('id = :id', { id: current.id }).execute();
+    });
+  }
+
+  /** Every revision, oldest first: version, who, when, and the full persona at that version. */
+  async history(idOrSlug: string, actor: Actor): Promise<PersonaRevisionEntry[]> {
+    assertActor(actor);
+    return reading(this.dataSource, async (manager) => {
+      const current = await this.findReadable(manager, idOrSlug, actor);
+      const rows = await manager.getRepository(PersonaRevision).find({ where: { personaId: current.id }, order: { version: 'ASC' } });
+      return rows.map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, snapshot: r.snapshot }));
+    });
+  }
+
+  /**
+   * Makes a new version equal to the persona at `toVersion` (what it had set, included).
+   * Ownership stays as it is now.
+   */
+  async revert(idOrSlug: string, toVersion: number, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+    assertActor(actor);
+    assertVersion(options?.expectedVersion);
+    if (!Number.isInteger(toVersion) || toVersion < 1) fail([{ path: 'toVersion', constraint: 'isInt', message: 'toVersion must be an integer of at least 1' }], 'options');
+    return this.write(async (manager) => {
+      const current = await this.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+      const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId: current.id, version: toVersion } });
+      if (!revision) fail([{ path: 'toVersion', constraint: 'revisionExists', message: `persona ${idOrSlug} has no version ${toVersion}` }], 'options');
+      const old = fromJSON(PersonaConfiguration, revision.snapshot);
+      restoreFieldPaths(old, revision.fieldPaths);
+      const content = toPlain(old, { excludeUnset: true });
+      for (const k of STORE_KEPT_FIELDS) delete content[k];
+      const next = PersonaConfiguration.create({ ...content, createdBy: current.createdBy } as ModelInput<PersonaConfiguration>);
+      return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Runs a write in one transaction, turning a lost slug race into a validation error. */
+  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.dataSource, work);
+    } catch (error) {
+      if (isUniqueViolation(error)) fail([{ path: 'slug', constraint: 'unique', message: 'slug is already taken' }]);
+      throw error;
+    }
+  }
+
+  private async findReadable(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<PersonaConfiguration> {
+    const persona = await findPersona(manager, idOrSlug);
+    if (!persona || !canRead(actor, persona)) throw new PersonaNotFoundError(String(idOrSlug));
+    return persona;
+  }
+
+  private async findWritable(manager: EntityManager, idOrSlug: string, actor: Actor, expectedVersion: number): Promise<PersonaConfiguration> {
+    const current = await this.findReadable(manager, idOrSlug, actor);
+    assertCanWrite(actor, current, `persona ${idOrSlug}`);
+    if (current.version !== expectedVersion) throw new VersionConflictError(idOrSlug, expectedVersion, current.version as number);
+    return current;
+  }
+
+  /** Writes `next` as the version after `current`, with a revision; the SQL checks the version. */
+  private async writeNext(
+    manager: EntityManager,
+    idOrSlug: string,
+    current: PersonaConfiguration,
+    next: PersonaConfiguration,
+    expectedVersion: number,
+    actor: Actor,
+  ): Promise<PersonaConfiguration> {
+    if (next.createdBy !== current.createdBy && !isAdmin(actor)) {
+      throw new AccessDeniedError(`${actor.id} may not give persona ${idOrSlug} to ${next.createdBy}`, actor.id);
+    }
+    next.id = current.id;
+    next.version = expectedVersion + 1;
+    next.createdAt = current.createdAt;
+    next.updatedAt = new Date(Math.max(Date.now(), (current.updatedAt?.getTime() ?? 0) + 1));
+    if (next.slug !== current.slug) await this.assertSlugsFree(manager, [next]);
+    if (next.parentId !== current.parentId || next.templateId !== current.templateId) await this.assertLinks(manager, next, actor, []);
+    if (!(await updatePersonaRow(manager, next, expectedVersion))) {
+      const row = await personaQuery(manager).select('p.version', 'version').where('p.id = :id', { id: current.id }).getRawOne<{ version: number }>();
+      throw new VersionConflictError(idOrSlug, expectedVersion, Number(row?.version ?? NaN));
+    }
+    await this.insertRevisions(manager, [next], actor);
+    return next;
+  }
+
+  private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<void> {
+    const rows = personas.map((p) => ({
+      id: randomUUID(),
+      personaId: p.id,
+      version: p.version,
+      changedBy: actor.id,
+      changedAt: p.updatedAt,
+      snapshot: toPlain(p),
+      fieldPaths: setFieldPaths(p),
+    }));
+    for (let i = 0; i < rows.length; i += 500) {
+      await manager.createQueryBuilder().insert().into(PersonaRevision).values(rows.slice(i, i + 500) as never[]).updateEntity(false).execute();
+    }
+  }
+
+  private async assertSlugsFree(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
+    for (let i = 0; i < personas.length; i += 1000) {
+      const part = personas.slice(i, i + 1000);
+      const taken = await personaQuery(manager)
+        .select('p.slug', 'slug')
+        .addSelect('p.id', 'id')
+        .where('p.slug IN (:...slugs)', { slugs: part.map((p) => p.slug) })
+        .getRawMany<{ slug: string; id: string }>();
+      const clash = taken.find((t) => part.some((p) => p.slug === t.slug && p.id !== t.id));
+      if (clash) fail([{ path: 'slug', constraint: 'unique', message: `slug "${clash.slug}" is already taken` }]);
+    }
+  }
+
+  /**
+   * A parent must exist and be visible to the actor, must not close a cycle, and must keep the
+   * lineage within the depth cap; a template must exist. `pending` are personas being created
+   * in the same call (they may be parents of each other).
+   */
+  private async assertLinks(manager: EntityManager, persona: PersonaConfiguration, actor: Actor, pending: PersonaConfiguration[]): Promise<void> {
+    if (persona.templateId) {
+      const template = await manager.getRepository(PersonaTemplate).findOne({ where: { id: persona.templateId }, select: { id: true, isPublic: true, createdBy: true } });
+      if (!template || !canRead(actor, template)) {
+        fail([{ path: 'templateId', constraint: 'templateExists', message: `no template ${persona.templateId} visible to ${actor.id}` }]);
+      }
+    }
+    if (!persona.parentId) return;
+    if (persona.parentId === persona.id) throw new InheritanceCycleError([persona.id as string, persona.id as string]);
+    const inBatch = pending.find((p) => p.id === persona.parentId);
+    if (inBatch) return;
+    const chain = await lineageOf(manager, persona.parentId, this.maxDepth);
+    if (!chain.length || !canRead(actor, chain[0])) {
+      fail([{ path: 'parentId', constraint: 'parentExists', message: `no persona ${persona.parentId} visible to ${actor.id}` }]);
+    }
+    const loop = chain.findIndex((link) => link.id === persona.id);
+    if (loop >= 0) throw new InheritanceCycleError([persona.id as string, ...chain.slice(0, loop + 1).map((l) => l.id)]);
+    if (chain.length + 1 > this.maxDepth) throw new InheritanceDepthError(persona.id as string, this.maxDepth);
+  }
+
+  private checkFilter(filter: PersonaListFilter): Required<Pick<PersonaListFilter, 'limit' | 'offset' | 'orderBy'>> & PersonaListFilter {
+    const issues: ValidationIssue[] = [];
+    const known = ['status', 'tag', 'createdBy', 'isPublic', 'search', 'limit', 'offset', 'orderBy'];
+    for (const key of Object.keys(filter)) if (!known.includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown filter "${key}"` });
+    const { limit = 50, offset = 0, orderBy = 'name' } = filter;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) issues.push({ path: 'limit', constraint: 'isInt', message: 'limit must be an integer from 1 to 500' });
+    if (!Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', constraint: 'isInt', message: 'offset must be a non-negative integer' });
+    if (typeof orderBy !== 'string' || !(PERSONA_SORT_KEYS as readonly string[]).includes(orderBy.replace(/^-/, ''))) {
+      issues.push({ path: 'orderBy', constraint: 'isIn', message: `orderBy must be one of ${PERSONA_SORT_KEYS.join(', ')} (prefix - for descending)` });
+    }
+    if (filter.status !== undefined && !Object.values(PersonaStatus).includes(filter.status as PersonaStatus)) {
+      issues.push({ path: 'status', constraint: 'isEnum', message: `status must be one of ${Object.values(PersonaStatus).join(', ')}` });
+    }
+    if (filter.isPublic !== undefined && typeof filter.isPublic !== 'boolean') issues.push({ path: 'isPublic', constraint: 'isBoolean', message: 'isPublic must be a boolean' });
+    for (const key of ['tag', 'createdBy', 'search'] as const) {
+      const v = filter[key];
+      if (v !== undefined && (typeof v !== 'string' || v.length > 255)) issues.push({ path: key, constraint: 'isString', message: `${key} must be a string of at most 255 characters` });
+    }
+    if (issues.length) fail(issues, 'filter');
+    return { ...filter, limit, offset, orderBy };
+  }
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
