@@ -207,7 +207,9 @@ function joinPath(parent: string, key: string | number): string {
  * plain form (keeping what they had set). Undefined properties count as absent.
  */
 function sanitise(value: unknown, path: string, issues: ValidationIssue[], depth: number, seen: Set<object>): unknown {
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  // -0 becomes 0: JSON cannot carry the sign, and a round trip must give back what was stored.
+  if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value !== 'object') {
     issues.push({ path, constraint: 'isJsonValue', message: `${path || 'input'} must be a JSON value, got ${typeof value}` });
     return undefined;

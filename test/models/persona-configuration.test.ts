@@ -115,6 +115,12 @@ describe('PersonaConfiguration', () => {
     expect(back.traits.map((t) => t.value)).toEqual([90, 'precise', false]);
   });
 
+  it('stores -0 as 0, since JSON cannot carry the sign', () => {
+    const persona = PersonaConfiguration.create({ ...fixture('personas/minimal'), temperature: -0, voiceConfig: { provider: 'openai', voiceId: 'alloy', pitch: -0 } });
+    expect(Object.is(persona.temperature, 0)).toBe(true);
+    expect(fromJSON(PersonaConfiguration, JSON.stringify(persona))).toEqual(persona);
+  });
+
   it('gives the same plain form from JSON.stringify and toPlain', () => {
     const persona = PersonaConfiguration.create(fixture('personas/technical-assistant'));
     expect(JSON.parse(JSON.stringify(persona))).toEqual(toPlain(persona));
