@@ -184,13 +184,15 @@ export async function childIds(manager: EntityManager, id: string): Promise<stri
 export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string };
 
 /**
- * The chain from `startId` up through `parentId`, nearest first, in one recursive query
+ * The chain from `start` (an id, or a slug) up through `parentId`, nearest first, in one recursive query
  * whatever its length; it stops after `maxDepth` links so stored cycles cannot run away.
  */
-export async function lineageOf(manager: EntityManager, startId: string, maxDepth: number): Promise<LineageLink[]> {
+export async function lineageOf(manager: EntityManager, start: string, maxDepth: number): Promise<LineageLink[]> {
+  const byId = looksLikeId(start);
+  const startId = byId ? start.toLowerCase() : start;
   const sql = `
     WITH RECURSIVE chain (id, "parentId", depth, "isPublic", "createdBy") AS (
-      SELECT p.id, p."parentId", 0, p."isPublic", p."createdBy" FROM personas p WHERE p.id = :startId
+      SELECT p.id, p."parentId", 0, p."isPublic", p."createdBy" FROM personas p WHERE ${byId ? 'p.id' : 'p.slug'} = :startId
       UNION ALL
       SELECT p.id, p."parentId", chain.depth + 1, p."isPublic", p."createdBy"
         FROM personas p JOIN chain ON p.id = chain."parentId"

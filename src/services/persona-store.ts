@@ -141,24 +141,35 @@ export class PersonaStore {
       if (slugs.has(p.slug)) fail([{ path: 'slug', constraint: 'unique', message: `slug "${p.slug}" is given twice` }]);
       slugs.add(p.slug);
     }
-    return this.write(async (manager) => {
-      const now = new Date();
-      for (const p of personas) {
-        p.id = randomUUID();
-        p.version = 1;
-        p.createdAt = now;
-        p.updatedAt = now;
-      }
-      await this.assertSlugsFree(manager, personas);
-      for (const p of personas) await this.assertLinks(manager, p, actor, personas);
-      await insertPersonas(manager, personas);
-      await this.insertRevisions(manager, personas, actor);
-      const metrics = personas.map((p) => ({ personaId: p.id }));
-      for (let i = 0; i < metrics.length; i += 500) {
-        await manager.createQueryBuilder().insert().into(PersonaMetrics).values(metrics.slice(i, i + 500)).updateEntity(false).execute();
-      }
-      return personas;
-    });
+    return this.write((manager) => this.insertWithin(manager, personas, actor));
+  }
+
+  /**
+   * @internal Writes already validated personas inside the caller's transaction (used by
+   * `TemplateService.instantiate`, so that a persona and its template bookkeeping commit together).
+   */
+  async insertWithin(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<PersonaConfiguration[]> {
+    const now = new Date();
+    for (const p of personas) {
+      p.id = randomUUID();
+      p.version = 1;
+      p.createdAt = now;
+      p.updatedAt = now;
+    }
+    await this.assertSlugsFree(manager, personas);
+    for (const p of personas) await this.assertLinks(manager, p, actor, personas);
+    await insertPersonas(manager, personas);
+    await this.insertRevisions(manager, personas, actor);
+    const metrics = personas.map((p) => ({ personaId: p.id }));
+    for (let i = 0; i < metrics.length; i += 500) {
+      await manager.createQueryBuilder().insert().into(PersonaMetrics).values(metrics.slice(i, i + 500)).updateEntity(false).execute();
+    }
+    return personas;
+  }
+
+  /** @internal Runs `work` as one store transaction (slug races become validation errors). */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.write(work);
   }
 
   /** The persona with this id or slug. A private persona of someone else is reported as not found. */

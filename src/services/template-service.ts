@@ -1,0 +1,297 @@
+import { randomUUID } from 'crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { Actor, isAdmin } from '../actor';
+import { PersonaStatus } from '../enums';
+import { AccessDeniedError, PersonaNotFoundError, PersonaValidationError, ValidationIssue, VersionConflictError } from '../errors';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaTemplate, setAtPath } from '../models/persona-template.entity';
+import { isUniqueViolation, looksLikeId } from '../persistence/persona-rows';
+import { inTransaction, reading } from '../persistence/transaction';
+import { ModelInput, toPlain } from '../validation/model';
+import { assertActor, assertCanWrite, canRead } from './access';
+import { applyMergePatch } from './merge-patch';
+import { PersonaStore } from './persona-store';
+import { STARTER_TEMPLATES } from './starter-templates';
+
+const KEPT = ['id', 'version', 'createdAt', 'updatedAt'] as const;
+
+/** Sort keys `listTemplates()` accepts; `-` in front sorts descending. */
+export const TEMPLATE_SORT_KEYS = ['name', 'slug', 'category', 'createdAt', 'updatedAt'] as const;
+
+/** What `listTemplates()` filters by. */
+export type TemplateListFilter = {
+  category?: string;
+  tag?: string;
+  createdBy?: string;
+  isPublic?: boolean;
+  /** Case-insensitive substring of the name or slug. */
+  search?: string;
+  /** 1–500 (default 50). */
+  limit?: number;
+  offset?: number;
+  /** Default `name`. */
+  orderBy?: (typeof TEMPLATE_SORT_KEYS)[number] | `-${(typeof TEMPLATE_SORT_KEYS)[number]}`;
+};
+
+/** Options of `instantiate()`: the new persona's identity, the customizations, and who acts. */
+export type InstantiateOptions = {
+  name: string;
+  slug: string;
+  /** Flat map from a declared customizable path (dot notation) to its value. */
+  customizations?: Record<string, unknown>;
+  actor: Actor;
+  /** Further identity and access fields of the new persona (templates cannot give these). */
+  description?: string;
+  isPublic?: boolean;
+  status?: PersonaStatus | `${PersonaStatus}`;
+  tags?: string[];
+};
+
+function fail(issues: ValidationIssue[], what: string): never {
+  throw new PersonaValidationError(issues, what);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * Templates: reusable partial personas with declared customizable fields, and the one way to
+ * turn a template into a stored persona (`instantiate`). Access rules are those of personas.
+ */
+export class TemplateService {
+  private readonly store: PersonaStore;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.store = new PersonaStore(dataSource);
+  }
+
+  /** Validates and stores a template at version 1, owned by the actor. */
+  async createTemplate(props: ModelInput<PersonaTemplate>, actor: Actor): Promise<PersonaTemplate> {
+    assertActor(actor);
+    if (!isPlainObject(props)) fail([{ path: '', constraint: 'isObject', message: 'a template must be an object' }], 'template');
+    const kept = KEPT.filter((k) => Object.prototype.hasOwnProperty.call(props, k));
+    if (kept.length) fail(kept.map((k) => ({ path: k, constraint: 'storeManaged', message: `${k} is kept by the service and cannot be set` })), 'template');
+    const createdBy = (props as { createdBy?: unknown }).createdBy ?? actor.id;
+    if (createdBy !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create templates for ${String(createdBy)}`, actor.id);
+    const template = PersonaTemplate.create({ ...props, createdBy } as ModelInput<PersonaTemplate>);
+    return this.write(async (manager) => {
+      const now = new Date();
+      Object.assign(template, { id: randomUUID(), version: 1, createdAt: now, updatedAt: now });
+      await this.assertSlugFree(manager, template);
+      await manager.createQueryBuilder().insert().into(PersonaTemplate).values(this.row(template)).updateEntity(false).execute();
+      return template;
+    });
+  }
+
+  /** The template with this id or slug; a private one of someone else is not found. */
+  async getTemplate(idOrSlug: string, actor: Actor): Promise<PersonaTemplate> {
+    assertActor(actor);
+    return reading(this.dataSource, (manager) => this.findReadable(manager, idOrSlug, actor));
+  }
+
+  /** A page of the templates the actor may see. */
+  async listTemplates(filter: TemplateListFilter = {}, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number }> {
+    assertActor(actor);
+    const f = this.checkFilter(filter ?? {});
+    return reading(this.dataSource, async (manager) => {
+      const qb = manager.getRepository(PersonaTemplate).createQueryBuilder('t');
+      if (!isAdmin(actor)) qb.andWhere('(t.isPublic = :visible OR t.createdBy = :actorId)', { visible: true, actorId: actor.id });
+      if (f.category !== undefined) qb.andWhere('t.category = :category', { category: f.category });
+      if (f.createdBy !== undefined) qb.andWhere('t.createdBy = :createdBy', { createdBy: f.createdBy });
+      if (f.isPublic !== undefined) qb.andWhere('t.isPublic = :isPublic', { isPublic: f.isPublic });
+      if (f.tag !== undefined) qb.andWhere(`t.tags LIKE :tag ESCAPE '\\'`, { tag: `%${escapeLike(JSON.stringify(f.tag))}%` });
+      if (f.search !== undefined) qb.andWhere(`(LOWER(t.name) LIKE :q ESCAPE '\\' OR t.slug LIKE :q ESCAPE '\\')`, { q: `%${escapeLike(f.search.toLowerCase())}%` });
+      const total = await qb.getCount();
+      const key = f.orderBy.replace(/^-/, '');
+      const items = await qb.orderBy(`t.${key}`, f.orderBy.startsWith('-') ? 'DESC' : 'ASC').addOrderBy('t.id', 'ASC').offset(f.offset).limit(f.limit).getMany();
+      return { items, total };
+    });
+  }
+
+  /** Applies a JSON merge patch at `expectedVersion`; the merged template is validated whole. */
+  async updateTemplate(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaTemplate> {
+    assertActor(actor);
+    if (!Number.isInteger(options?.expectedVersion) || options.expectedVersion < 1) {
+      fail([{ path: 'expectedVersion', constraint: 'isInt', message: 'expectedVersion must be an integer of at least 1' }], 'options');
+    }
+    if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
+    const kept = KEPT.filter((k) => Object.prototype.hasOwnProperty.call(patch, k));
+    if (kept.length) fail(kept.map((k) => ({ path: k, constraint: 'storeManaged', message: `${k} is kept by the service and cannot be set` })), 'patch');
+    return this.write(async (manager) => {
+      const current = await this.findReadable(manager, idOrSlug, actor);
+      assertCanWrite(actor, current, `template ${idOrSlug}`);
+      if (current.version !== options.expectedVersion) throw new VersionConflictError(idOrSlug, options.expectedVersion, current.version as number);
+      // Templates are not inherited from, so their full form (not just what was set) is the base of a patch.
+      const base = toPlain(current);
+      for (const k of KEPT) delete base[k];
+      const merged = applyMergePatch(base, patch) as ModelInput<PersonaTemplate>;
+      const next = PersonaTemplate.create(merged);
+      if (next.createdBy !== current.createdBy && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not give template ${idOrSlug} away`, actor.id);
+      Object.assign(next, {
+        id: current.id,
+        version: options.expectedVersion + 1,
+        createdAt: current.createdAt,
+        updatedAt: new Date(Math.max(Date.now(), (current.updatedAt?.getTime() ?? 0) + 1)),
+      });
+      if (next.slug !== current.slug) await this.assertSlugFree(manager, next);
+      const { id, createdAt, ...values } = this.row(next);
+      const result = await manager
+        .createQueryBuilder()
+        .update(PersonaTemplate)
+        .set(values)
+        .where('id = :id AND version = :expected', { id, expected: options.expectedVersion })
+        .updateEntity(false)
+        .execute();
+      if (!result.affected) {
+        const fresh = await manager.getRepository(PersonaTemplate).findOne({ where: { id: current.id }, select: { id: true, version: true } });
+        throw new VersionConflictError(idOrSlug, options.expectedVersion, fresh?.version ?? NaN);
+      }
+      return next;
+    });
+  }
+
+  /**
+   * Creates a persona from a template: the base configuration, then each declared default, then
+   * the caller's customizations (checked against their definitions), then identity; the whole
+   * persona is validated and stored with `templateId` and `templateVersion`, all in one
+   * transaction. An undeclared path is refused at `customizations.<path>`.
+   */
+  async instantiate(templateIdOrSlug: string, options: InstantiateOptions): Promise<PersonaConfiguration> {
+    const actor = options?.actor;
+    assertActor(actor);
+    const { name, slug, customizations = {}, actor: _actor, ...extra } = options;
+    if (!isPlainObject(customizations)) fail([{ path: 'customizations', constraint: 'isObject', message: 'customizations must be an object keyed by path' }], 'customizations');
+    const knownExtra = ['description', 'isPublic', 'status', 'tags'];
+    const extraIssues = Object.keys(extra)
+      .filter((k) => !knownExtra.includes(k))
+      .map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown option "${k}"` }));
+    if (extraIssues.length) fail(extraIssues, 'options');
+    return this.store.transaction(async (manager) => {
+      const template = await this.findReadable(manager, templateIdOrSlug, actor);
+      const issues: ValidationIssue[] = [];
+      const declared = new Map(template.customizableFields.map((f) => [f.path, f]));
+      for (const path of Object.keys(customizations)) {
+        const field = declared.get(path);
+        if (!field) {
+          issues.push({ path: `customizations.${path}`, constraint: 'notCustomizable', message: `template ${template.slug} does not declare "${path}" as customizable` });
+          continue;
+        }
+        for (const issue of field.check(customizations[path])) {
+          issues.push({ path: `customizations.${path}`, constraint: issue.constraint, message: `customizations.${path} ${issue.message}` });
+        }
+      }
+      for (const field of declared.values()) {
+        if (field.required && customizations[field.path] === undefined && field.default === undefined) {
+          issues.push({ path: `customizations.${field.path}`, constraint: 'required', message: `customizations.${field.path} is required by template ${template.slug}` });
+        }
+      }
+      if (issues.length) fail(issues, 'customizations');
+
+      let plain: Record<string, unknown> = JSON.parse(JSON.stringify(template.baseConfiguration));
+      for (const field of declared.values()) {
+        const value = customizations[field.path] !== undefined ? customizations[field.path] : field.default;
+        if (value !== undefined) plain = setAtPath(plain, field.path, value);
+      }
+      Object.assign(plain, extra, { name, slug, createdBy: actor.id, templateId: template.id, templateVersion: template.version });
+      let persona: PersonaConfiguration;
+      try {
+        persona = PersonaConfiguration.create(plain as ModelInput<PersonaConfiguration>);
+      } catch (error) {
+        if (!(error instanceof PersonaValidationError)) throw error;
+        // Blame the customization a broken rule came from, when it came from one.
+        const given = Object.keys(customizations);
+        throw new PersonaValidationError(
+          error.issues.map((i) => {
+            const source = given.find((p) => i.path === p || i.path.startsWith(`${p}.`) || i.path.startsWith(`${p}[`));
+            return source ? { ...i, path: `customizations.${source}`, message: `customizations.${source}: ${i.message}` } : i;
+          }),
+          'persona',
+        );
+      }
+      const [stored] = await this.store.insertWithin(manager, [persona], actor);
+      return stored;
+    });
+  }
+
+  /**
+   * Stores the five starter templates (technical assistant, customer support, tutor, creative
+   * writer, data analyst), public and owned by the actor; those whose slug exists are left as
+   * they are. Returns all five as stored.
+   */
+  async loadStarterTemplates(actor: Actor): Promise<PersonaTemplate[]> {
+    assertActor(actor);
+    const out: PersonaTemplate[] = [];
+    for (const starter of STARTER_TEMPLATES) {
+      const existing = await reading(this.dataSource, (m) => m.getRepository(PersonaTemplate).findOne({ where: { slug: starter.slug } }));
+      out.push(existing && canRead(actor, existing) ? existing : await this.createTemplate(JSON.parse(JSON.stringify(starter)), actor));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.dataSource, work);
+    } catch (error) {
+      if (isUniqueViolation(error)) fail([{ path: 'slug', constraint: 'unique', message: 'slug is already taken' }], 'template');
+      throw error;
+    }
+  }
+
+  private row(t: PersonaTemplate): Record<string, unknown> {
+    return {
+      id: t.id,
+      name: t.name,
+      slug: t.slug,
+      description: t.description,
+      category: t.category,
+      baseConfiguration: t.baseConfiguration,
+      customizableFields: t.customizableFields,
+      isPublic: t.isPublic,
+      createdBy: t.createdBy,
+      version: t.version,
+      tags: t.tags,
+      createdAt: t.createdAt,
+      updatedAt: t.updatedAt,
+    };
+  }
+
+  private async findReadable(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<PersonaTemplate> {
+    const template =
+      typeof idOrSlug === 'string' && idOrSlug
+        ? await manager.getRepository(PersonaTemplate).findOne({ where: looksLikeId(idOrSlug) ? { id: idOrSlug.toLowerCase() } : { slug: idOrSlug } })
+        : null;
+    if (!template || !canRead(actor, template)) throw new PersonaNotFoundError(String(idOrSlug), 'template');
+    return template;
+  }
+
+  private async assertSlugFree(manager: EntityManager, template: PersonaTemplate): Promise<void> {
+    const clash = await manager.getRepository(PersonaTemplate).findOne({ where: { slug: template.slug }, select: { id: true } });
+    if (clash && clash.id !== template.id) fail([{ path: 'slug', constraint: 'unique', message: `template slug "${template.slug}" is already taken` }], 'template');
+  }
+
+  private checkFilter(filter: TemplateListFilter): TemplateListFilter & { limit: number; offset: number; orderBy: string } {
+    const issues: ValidationIssue[] = [];
+    const known = ['category', 'tag', 'createdBy', 'isPublic', 'search', 'limit', 'offset', 'orderBy'];
+    for (const key of Object.keys(filter)) if (!known.includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown filter "${key}"` });
+    const { limit = 50, offset = 0, orderBy = 'name' } = filter;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500) issues.push({ path: 'limit', constraint: 'isInt', message: 'limit must be an integer from 1 to 500' });
+    if (!Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', constraint: 'isInt', message: 'offset must be a non-negative integer' });
+    if (typeof orderBy !== 'string' || !(TEMPLATE_SORT_KEYS as readonly string[]).includes(orderBy.replace(/^-/, ''))) {
+      issues.push({ path: 'orderBy', constraint: 'isIn', message: `orderBy must be one of ${TEMPLATE_SORT_KEYS.join(', ')} (prefix - for descending)` });
+    }
+    if (filter.isPublic !== undefined && typeof filter.isPublic !== 'boolean') issues.push({ path: 'isPublic', constraint: 'isBoolean', message: 'isPublic must be a boolean' });
+    for (const key of ['category', 'tag', 'createdBy', 'search'] as const) {
+      const v = filter[key];
+      if (v !== undefined && (typeof v !== 'string' || v.length > 255)) issues.push({ path: key, constraint: 'isString', message: `${key} must be a string of at most 255 characters` });
+    }
+    if (issues.length) fail(issues, 'filter');
+    return { ...filter, limit, offset, orderBy };
+  }
+}
