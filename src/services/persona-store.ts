@@ -33,6 +33,7 @@ import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { fromJSON, ModelInput, restoreFieldPaths, setFieldPaths, toPlain } from '../validation/model';
 import { assertActor, assertCanWrite, canRead } from './access';
+import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 
 /** Fields the store keeps itself; input may not set them. */
@@ -44,19 +45,8 @@ export const PERSONA_SORT_KEYS = ['name', 'slug', 'status', 'createdAt', 'update
 export type PersonaOrderBy = (typeof PERSONA_SORT_KEYS)[number] | `-${(typeof PERSONA_SORT_KEYS)[number]}`;
 
 /** What `list()` filters by; every field optional. */
-export type PersonaListFilter = {
+export type PersonaListFilter = ListFilterBase & {
   status?: PersonaStatus | `${PersonaStatus}`;
-  /** Personas carrying this tag. */
-  tag?: string;
-  /** Personas owned by this actor id. */
-  createdBy?: string;
-  isPublic?: boolean;
-  /** Case-insensitive substring of the name or slug. */
-  search?: string;
-  /** Page size, 1–500 (default 50). */
-  limit?: number;
-  /** Rows to skip (default 0). */
-  offset?: number;
   /** Default `name`. */
   orderBy?: PersonaOrderBy;
 };
@@ -181,28 +171,9 @@ export class PersonaStore {
   /** A page of the personas the actor may see, filtered and sorted by a whitelisted key. */
   async list(filter: PersonaListFilter = {}, actor: Actor): Promise<PersonaPage> {
     assertActor(actor);
-    const f = this.checkFilter(filter ?? {});
+    const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
     return reading(this.dataSource, async (manager) => {
-      const qb = personaQuery(manager);
-      if (!isAdmin(actor)) qb.andWhere('(p.isPublic = :visible OR p.createdBy = :actorId)', { visible: true, actorId: actor.id });
-      if (f.status !== undefined) qb.andWhere('p.status = :status', { status: f.status });
-      if (f.createdBy !== undefined) qb.andWhere('p.createdBy = :createdBy', { createdBy: f.createdBy });
-      if (f.isPublic !== undefined) qb.andWhere('p.isPublic = :isPublic', { isPublic: f.isPublic });
-      if (f.tag !== undefined) {
-        // Tags are JSON text (`["a","b"]`): match the tag's exact JSON form, LIKE-escaped.
-        qb.andWhere(`p.tags LIKE :tag ESCAPE '\\'`, { tag: `%${escapeLike(JSON.stringify(f.tag))}%` });
-      }
-      if (f.search !== undefined) {
-        qb.andWhere(`(LOWER(p.name) LIKE :q ESCAPE '\\' OR p.slug LIKE :q ESCAPE '\\')`, { q: `%${escapeLike(f.search.toLowerCase())}%` });
-      }
-      const total = await qb.getCount();
-      const key = f.orderBy.replace(/^-/, '');
-      const rows = await qb
-        .orderBy(`p.${key}`, f.orderBy.startsWith('-') ? 'DESC' : 'ASC')
-        .addOrderBy('p.id', 'ASC')
-        .offset(f.offset)
-        .limit(f.limit)
-        .getMany();
+      const { rows, total } = await runListQuery(personaQuery(manager), 'p', f, { status: f.status }, actor);
       return { items: await completePersonas(manager, rows), total };
     });
   }
@@ -379,30 +350,4 @@ export class PersonaStore {
     if (loop >= 0) throw new InheritanceCycleError([persona.id as string, ...chain.slice(0, loop + 1).map((l) => l.id)]);
     if (chain.length + 1 > this.maxDepth) throw new InheritanceDepthError(persona.id as string, this.maxDepth);
   }
-
-  private checkFilter(filter: PersonaListFilter): Required<Pick<PersonaListFilter, 'limit' | 'offset' | 'orderBy'>> & PersonaListFilter {
-    const issues: ValidationIssue[] = [];
-    const known = ['status', 'tag', 'createdBy', 'isPublic', 'search', 'limit', 'offset', 'orderBy'];
-    for (const key of Object.keys(filter)) if (!known.includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown filter "${key}"` });
-    const { limit = 50, offset = 0, orderBy = 'name' } = filter;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) issues.push({ path: 'limit', constraint: 'isInt', message: 'limit must be an integer from 1 to 500' });
-    if (!Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', constraint: 'isInt', message: 'offset must be a non-negative integer' });
-    if (typeof orderBy !== 'string' || !(PERSONA_SORT_KEYS as readonly string[]).includes(orderBy.replace(/^-/, ''))) {
-      issues.push({ path: 'orderBy', constraint: 'isIn', message: `orderBy must be one of ${PERSONA_SORT_KEYS.join(', ')} (prefix - for descending)` });
-    }
-    if (filter.status !== undefined && !Object.values(PersonaStatus).includes(filter.status as PersonaStatus)) {
-      issues.push({ path: 'status', constraint: 'isEnum', message: `status must be one of ${Object.values(PersonaStatus).join(', ')}` });
-    }
-    if (filter.isPublic !== undefined && typeof filter.isPublic !== 'boolean') issues.push({ path: 'isPublic', constraint: 'isBoolean', message: 'isPublic must be a boolean' });
-    for (const key of ['tag', 'createdBy', 'search'] as const) {
-      const v = filter[key];
-      if (v !== undefined && (typeof v !== 'string' || v.length > 255)) issues.push({ path: key, constraint: 'isString', message: `${key} must be a string of at most 255 characters` });
-    }
-    if (issues.length) fail(issues, 'filter');
-    return { ...filter, limit, offset, orderBy };
-  }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -9,6 +9,7 @@ import { isUniqueViolation, looksLikeId } from '../persistence/persona-rows';
 import { inTransaction, reading } from '../persistence/transaction';
 import { ModelInput, toPlain } from '../validation/model';
 import { assertActor, assertCanWrite, canRead } from './access';
+import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 import { PersonaStore } from './persona-store';
 import { STARTER_TEMPLATES } from './starter-templates';
@@ -19,16 +20,8 @@ const KEPT = ['id', 'version', 'createdAt', 'updatedAt'] as const;
 export const TEMPLATE_SORT_KEYS = ['name', 'slug', 'category', 'createdAt', 'updatedAt'] as const;
 
 /** What `listTemplates()` filters by. */
-export type TemplateListFilter = {
+export type TemplateListFilter = ListFilterBase & {
   category?: string;
-  tag?: string;
-  createdBy?: string;
-  isPublic?: boolean;
-  /** Case-insensitive substring of the name or slug. */
-  search?: string;
-  /** 1–500 (default 50). */
-  limit?: number;
-  offset?: number;
   /** Default `name`. */
   orderBy?: (typeof TEMPLATE_SORT_KEYS)[number] | `-${(typeof TEMPLATE_SORT_KEYS)[number]}`;
 };
@@ -53,10 +46,6 @@ function fail(issues: ValidationIssue[], what: string): never {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /**
@@ -97,19 +86,11 @@ export class TemplateService {
   /** A page of the templates the actor may see. */
   async listTemplates(filter: TemplateListFilter = {}, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number }> {
     assertActor(actor);
-    const f = this.checkFilter(filter ?? {});
+    const f = checkListFilter(filter, { sortKeys: TEMPLATE_SORT_KEYS, strings: ['category'] });
     return reading(this.dataSource, async (manager) => {
       const qb = manager.getRepository(PersonaTemplate).createQueryBuilder('t');
-      if (!isAdmin(actor)) qb.andWhere('(t.isPublic = :visible OR t.createdBy = :actorId)', { visible: true, actorId: actor.id });
-      if (f.category !== undefined) qb.andWhere('t.category = :category', { category: f.category });
-      if (f.createdBy !== undefined) qb.andWhere('t.createdBy = :createdBy', { createdBy: f.createdBy });
-      if (f.isPublic !== undefined) qb.andWhere('t.isPublic = :isPublic', { isPublic: f.isPublic });
-      if (f.tag !== undefined) qb.andWhere(`t.tags LIKE :tag ESCAPE '\\'`, { tag: `%${escapeLike(JSON.stringify(f.tag))}%` });
-      if (f.search !== undefined) qb.andWhere(`(LOWER(t.name) LIKE :q ESCAPE '\\' OR t.slug LIKE :q ESCAPE '\\')`, { q: `%${escapeLike(f.search.toLowerCase())}%` });
-      const total = await qb.getCount();
-      const key = f.orderBy.replace(/^-/, '');
-      const items = await qb.orderBy(`t.${key}`, f.orderBy.startsWith('-') ? 'DESC' : 'ASC').addOrderBy('t.id', 'ASC').offset(f.offset).limit(f.limit).getMany();
-      return { items, total };
+      const { rows, total } = await runListQuery(qb, 't', f, { category: f.category }, actor);
+      return { items: rows, total };
     });
   }
 
@@ -274,24 +255,5 @@ export class TemplateService {
   private async assertSlugFree(manager: EntityManager, template: PersonaTemplate): Promise<void> {
     const clash = await manager.getRepository(PersonaTemplate).findOne({ where: { slug: template.slug }, select: { id: true } });
     if (clash && clash.id !== template.id) fail([{ path: 'slug', constraint: 'unique', message: `template slug "${template.slug}" is already taken` }], 'template');
-  }
-
-  private checkFilter(filter: TemplateListFilter): TemplateListFilter & { limit: number; offset: number; orderBy: string } {
-    const issues: ValidationIssue[] = [];
-    const known = ['category', 'tag', 'createdBy', 'isPublic', 'search', 'limit', 'offset', 'orderBy'];
-    for (const key of Object.keys(filter)) if (!known.includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown filter "${key}"` });
-    const { limit = 50, offset = 0, orderBy = 'name' } = filter;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) issues.push({ path: 'limit', constraint: 'isInt', message: 'limit must be an integer from 1 to 500' });
-    if (!Number.isInteger(offset) || offset < 0) issues.push({ path: 'offset', constraint: 'isInt', message: 'offset must be a non-negative integer' });
-    if (typeof orderBy !== 'string' || !(TEMPLATE_SORT_KEYS as readonly string[]).includes(orderBy.replace(/^-/, ''))) {
-      issues.push({ path: 'orderBy', constraint: 'isIn', message: `orderBy must be one of ${TEMPLATE_SORT_KEYS.join(', ')} (prefix - for descending)` });
-    }
-    if (filter.isPublic !== undefined && typeof filter.isPublic !== 'boolean') issues.push({ path: 'isPublic', constraint: 'isBoolean', message: 'isPublic must be a boolean' });
-    for (const key of ['category', 'tag', 'createdBy', 'search'] as const) {
-      const v = filter[key];
-      if (v !== undefined && (typeof v !== 'string' || v.length > 255)) issues.push({ path: key, constraint: 'isString', message: `${key} must be a string of at most 255 characters` });
-    }
-    if (issues.length) fail(issues, 'filter');
-    return { ...filter, limit, offset, orderBy };
   }
 }
