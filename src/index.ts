@@ -45,3 +45,7 @@ export { InheritanceResolver, mergeLineage, NEVER_INHERITED } from './services/i
 export type { ResolvedPersona, InheritanceResolverOptions } from './services/inheritance-resolver';
 export { MetricsService } from './services/metrics-service';
 export type { InteractionEvent } from './services/metrics-service';
+export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions } from './services/prompt-renderer';
+export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
+export { PersonaRuntime } from './services/persona-runtime';
+export type { PersonaRuntimeOptions, PromptOptions } from './services/persona-runtime';

@@ -181,7 +181,7 @@ export async function childIds(manager: EntityManager, id: string): Promise<stri
 }
 
 /** One link of a lineage: a persona's id, its parent's id and its distance from the start. */
-export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string };
+export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string; version: number };
 
 /**
  * The chain from `start` (an id, or a slug) up through `parentId`, nearest first, in one recursive query
@@ -191,17 +191,17 @@ export async function lineageOf(manager: EntityManager, start: string, maxDepth:
   const byId = looksLikeId(start);
   const startId = byId ? start.toLowerCase() : start;
   const sql = `
-    WITH RECURSIVE chain (id, "parentId", depth, "isPublic", "createdBy") AS (
-      SELECT p.id, p."parentId", 0, p."isPublic", p."createdBy" FROM personas p WHERE ${byId ? 'p.id' : 'p.slug'} = :startId
+    WITH RECURSIVE chain (id, "parentId", depth, "isPublic", "createdBy", version) AS (
+      SELECT p.id, p."parentId", 0, p."isPublic", p."createdBy", p.version FROM personas p WHERE ${byId ? 'p.id' : 'p.slug'} = :startId
       UNION ALL
-      SELECT p.id, p."parentId", chain.depth + 1, p."isPublic", p."createdBy"
+      SELECT p.id, p."parentId", chain.depth + 1, p."isPublic", p."createdBy", p.version
         FROM personas p JOIN chain ON p.id = chain."parentId"
        WHERE chain.depth < :maxDepth
     )
-    SELECT id, "parentId", depth, "isPublic", "createdBy" FROM chain ORDER BY depth`;
+    SELECT id, "parentId", depth, "isPublic", "createdBy", version FROM chain ORDER BY depth`;
   const [query, params] = manager.connection.driver.escapeQueryWithParameters(sql, { startId, maxDepth });
-  const rows: { id: string; parentId: string | null; depth: number | string; isPublic: boolean | number; createdBy: string }[] = await manager.query(query, params);
-  return rows.map((r) => ({ id: r.id, parentId: r.parentId ?? null, depth: Number(r.depth), isPublic: Boolean(r.isPublic), createdBy: r.createdBy }));
+  const rows: { id: string; parentId: string | null; depth: number | string; isPublic: boolean | number; createdBy: string; version: number | string }[] = await manager.query(query, params);
+  return rows.map((r) => ({ id: r.id, parentId: r.parentId ?? null, depth: Number(r.depth), isPublic: Boolean(r.isPublic), createdBy: r.createdBy, version: Number(r.version) }));
 }
 
 /** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */

@@ -1,0 +1,93 @@
+import { DataSource } from 'typeorm';
+import { Actor } from '../actor';
+import { PersonaNotFoundError } from '../errors';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { findPersonasByIds } from '../persistence/persona-rows';
+import { reading } from '../persistence/transaction';
+import { assertActor } from './access';
+import { InheritanceResolver, mergeLineage } from './inheritance-resolver';
+import { RenderedPrompt, renderSystemPrompt, TokenCounter } from './prompt-renderer';
+
+/** Options of the runtime. */
+export type PersonaRuntimeOptions = {
+  /** Most cached entries (resolved personas and rendered prompts, each), least recently used out first (default 500). */
+  cacheSize?: number;
+  /** Longest lineage (default 32). */
+  maxDepth?: number;
+  /** Token counter for rendering (default o200k). */
+  counter?: TokenCounter;
+};
+
+/** Options of one `prompt()` call. */
+export type PromptOptions = { actor: Actor; context?: string; tokenBudget?: number };
+
+/** A small least-recently-used map. */
+class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly size: number) {}
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value as K);
+  }
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/**
+ * Where a stored persona meets a live conversation: resolves it through its lineage and renders
+ * it. Resolved personas and rendered prompts are cached in memory under a key made of the id and
+ * version of every persona in the lineage, so a change to any ancestor is seen on the next call;
+ * a cached call costs one query (the lineage with its versions, which also re-checks access).
+ */
+export class PersonaRuntime {
+  private readonly resolver: InheritanceResolver;
+  private readonly personas: Lru<string, PersonaConfiguration>;
+  private readonly prompts: Lru<string, RenderedPrompt>;
+
+  constructor(private readonly dataSource: DataSource, private readonly options: PersonaRuntimeOptions = {}) {
+    this.resolver = new InheritanceResolver(dataSource, { maxDepth: options.maxDepth });
+    this.personas = new Lru(options.cacheSize ?? 500);
+    this.prompts = new Lru(options.cacheSize ?? 500);
+  }
+
+  /** The rendered system prompt and model settings of a stored persona for this turn. */
+  async prompt(idOrSlug: string, options: PromptOptions): Promise<RenderedPrompt> {
+    assertActor(options?.actor);
+    const { actor, context, tokenBudget } = options;
+    return reading(this.dataSource, async (manager) => {
+      const links = await this.resolver.loadLineage(manager, idOrSlug, actor);
+      const lineageKey = links.map((l) => `${l.id}@${l.version}`).join('>');
+      const promptKey = JSON.stringify([lineageKey, context ?? null, tokenBudget ?? null]);
+      const cached = this.prompts.get(promptKey);
+      if (cached) return structuredClone(cached);
+      let persona = this.personas.get(lineageKey);
+      if (!persona) {
+        const rows = await findPersonasByIds(manager, links.map((l) => l.id));
+        const byId = new Map(rows.map((p) => [p.id as string, p]));
+        const ordered = links.map((l) => byId.get(l.id));
+        if (ordered.some((p) => !p)) throw new PersonaNotFoundError(String(idOrSlug));
+        persona = mergeLineage(ordered as PersonaConfiguration[]).persona;
+        this.personas.set(lineageKey, persona);
+      }
+      const rendered = renderSystemPrompt(persona, { context, tokenBudget, counter: this.options.counter });
+      this.prompts.set(promptKey, rendered);
+      return structuredClone(rendered);
+    });
+  }
+
+  /** Forgets every cached persona and prompt. */
+  clearCache(): void {
+    this.personas.clear();
+    this.prompts.clear();
+  }
+}

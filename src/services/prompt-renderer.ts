@@ -1,0 +1,351 @@
+import { encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import { InteractionMode, ResponseStyleType } from '../enums';
+import { BudgetExceededError, PersonaValidationError } from '../errors';
+import { BehaviorRule } from '../models/behavior-rule.entity';
+import { KnowledgeDomain } from '../models/knowledge-domain.entity';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaTrait } from '../models/persona-trait.entity';
+import { fieldsSet } from '../validation/model';
+
+/** Counts the tokens of a text. The default is gpt-tokenizer's o200k_base (GPT-4o family). */
+export type TokenCounter = (text: string) => number;
+
+/** o200k_base, with special-token text (`<|endoftext|>`) counted as ordinary text, never refused. */
+export const o200kTokenCounter: TokenCounter = (text) => encode(text, { disallowedSpecial: new Set() }).length;
+
+/** Options of {@link renderSystemPrompt}. */
+export type RenderOptions = {
+  /** The conversation so far (or the user's message): activates knowledge domains. */
+  context?: string;
+  /** Most tokens the prompt may take; optional material is dropped to fit. */
+  tokenBudget?: number;
+  /** Token counter (default o200k). */
+  counter?: TokenCounter;
+};
+
+/** A part of the prompt and its token count. */
+export type RenderedSection = { name: PromptSectionName; tokens: number };
+/** The sections, in the order they appear. */
+export type PromptSectionName = 'identity' | 'traits' | 'responseStyle' | 'interactionMode' | 'knowledge' | 'rules' | 'memory';
+/** Something left out of the prompt, and why. */
+export type DroppedItem = { kind: 'rule' | 'trait' | 'domainDetails' | 'domain' | 'memory' | 'formatting' | 'responseStyle' | 'interactionMode'; name: string; reason: string };
+
+/** What a persona becomes for one conversation turn. */
+export type RenderedPrompt = {
+  /** The system prompt. */
+  text: string;
+  /** Exact token count of `text` (never above the budget). */
+  tokens: number;
+  /** Each part with its token count, in order. */
+  sections: RenderedSection[];
+  /** Every item left out, and why (inactive domains, budget). */
+  dropped: DroppedItem[];
+  /** Names of the knowledge domains brought in. */
+  activeDomains: string[];
+  /** The first model preference, or null. */
+  model: string | null;
+  temperature: number;
+  /** The persona's response limit (not the prompt budget), or null. */
+  maxTokens: number | null;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Words
+// ---------------------------------------------------------------------------------------------
+
+/** A numeric trait value in words. */
+export function gradeTrait(value: number): string {
+  if (value >= 90) return 'exceptionally high';
+  if (value >= 75) return 'very high';
+  if (value >= 60) return 'high';
+  if (value >= 40) return 'moderate';
+  if (value >= 25) return 'low';
+  if (value >= 10) return 'very low';
+  return 'minimal';
+}
+
+const STYLE_WORDS: Record<ResponseStyleType, string> = {
+  formal: 'Write formally and professionally.',
+  casual: 'Write in a relaxed, conversational way.',
+  technical: 'Write precisely, with correct technical terms and concrete details.',
+  creative: 'Write imaginatively, with vivid language.',
+  educational: 'Teach: explain step by step and check understanding.',
+  empathetic: 'Acknowledge feelings first, then help, with warmth.',
+};
+
+const MODE_WORDS: Record<InteractionMode, string> = {
+  conversational: 'Converse naturally: respond to what the user says and keep the exchange flowing.',
+  task_oriented: 'Focus on getting the user’s task done: clarify the goal, then act, then confirm.',
+  analytical: 'Analyse: break problems down, reason step by step and state your assumptions.',
+  creative: 'Collaborate creatively: offer ideas, variations and surprises.',
+  advisory: 'Advise: weigh the options and recommend one, with its trade-offs.',
+};
+
+function formalityWords(level: number): string {
+  if (level >= 9) return 'very formal; no slang, no contractions';
+  if (level >= 7) return 'formal';
+  if (level >= 5) return 'neutral, professional but approachable';
+  if (level >= 3) return 'informal';
+  return 'very informal';
+}
+
+function verbosityWords(level: number): string {
+  if (level >= 9) return 'exhaustive answers covering every detail';
+  if (level >= 7) return 'thorough answers with explanation and examples';
+  if (level >= 5) return 'balanced answers: complete, without padding';
+  if (level >= 3) return 'concise answers';
+  return 'the shortest answer that is correct';
+}
+
+function humanise(name: string): string {
+  return name.replace(/[-_]+/g, ' ');
+}
+
+function traitLine(t: PersonaTrait): string {
+  const name = humanise(t.name);
+  const value = typeof t.value === 'number' ? `${gradeTrait(t.value)} (${t.value}/100)` : typeof t.value === 'boolean' ? (t.value ? 'yes' : 'no') : t.value;
+  return `- ${name}: ${value}${t.description ? ` — ${t.description}` : ''}`;
+}
+
+function ruleLine(r: BehaviorRule): string {
+  const exceptions = r.exceptions.length ? ` (Except: ${r.exceptions.join('; ')}.)` : '';
+  return `- ${r.isMandatory ? '[Always] ' : ''}When ${r.condition}: ${r.action}.${exceptions}`.replace(/\.\./g, '.');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** True when `phrase` appears in `text` as a whole word or phrase, case-insensitively ("helm" in "a helm chart", not in "helmet"). */
+export function mentions(text: string, phrase: string): boolean {
+  const p = phrase.trim();
+  if (!p) return false;
+  return new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(p).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+}
+
+/**
+ * Active when the context mentions one of its activation keywords or topics. A domain without
+ * activation keywords is always active (its topics describe it rather than trigger it).
+ */
+export function isDomainActive(domain: KnowledgeDomain, context: string | undefined): boolean {
+  if (!domain.activationKeywords.length) return true;
+  if (!context) return false;
+  return [...domain.activationKeywords, ...domain.topics].some((k) => mentions(context, k));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+// ---------------------------------------------------------------------------------------------
+
+/** One droppable line (or block) of the prompt, counted once. */
+type Item = { section: PromptSectionName; text: string; tokens: number; drop?: DroppedItem; heading?: boolean; order: number };
+
+/**
+ * Renders a persona into a system prompt, deterministic for the same input, in a fixed order:
+ * identity, traits, response style, interaction mode, active knowledge domains, behavior rules,
+ * memory guidance. With a `tokenBudget`, optional material is dropped in a documented order until
+ * the text fits (docs/rendering.md); identity and mandatory rules are never dropped, and if they
+ * alone do not fit, `BudgetExceededError` says how many tokens they need.
+ */
+export function renderSystemPrompt(persona: PersonaConfiguration, options: RenderOptions = {}): RenderedPrompt {
+  const count = options.counter ?? o200kTokenCounter;
+  const { context, tokenBudget } = options;
+  if (tokenBudget !== undefined && (!Number.isInteger(tokenBudget) || tokenBudget < 1)) {
+    throw new PersonaValidationError([{ path: 'tokenBudget', constraint: 'isInt', message: 'tokenBudget must be a positive integer' }], 'options');
+  }
+  if (context !== undefined && typeof context !== 'string') {
+    throw new PersonaValidationError([{ path: 'context', constraint: 'isString', message: 'context must be a string' }], 'options');
+  }
+
+  const items: Item[] = [];
+  const dropped: DroppedItem[] = [];
+  let order = 0;
+  const add = (section: PromptSectionName, text: string, drop?: DroppedItem) => items.push({ section, text, tokens: count(text), drop, order: order++ });
+  // A heading stays while anything under it stays.
+  const heading = (section: PromptSectionName, text: string) => items.push({ section, text, tokens: count(text), heading: true, order: order++ });
+
+  // identity — never dropped
+  add('identity', `# ${persona.name}`);
+  if (persona.description) add('identity', persona.description);
+  if (persona.instructions) add('identity', persona.instructions);
+
+  // traits, heaviest first
+  const traits = [...persona.traits].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name));
+  if (traits.length) {
+    heading('traits', '## Personality');
+    for (const t of traits) add('traits', traitLine(t), { kind: 'trait', name: t.name, reason: `budget: weight ${t.weight}` });
+  }
+
+  // response style
+  const style = persona.responseStyle;
+  heading('responseStyle', '## How to respond');
+  add('responseStyle', `- ${STYLE_WORDS[style.type]} Tone: ${style.tone}.`, { kind: 'responseStyle', name: 'type', reason: 'budget' });
+  add('responseStyle', `- Formality ${style.formalityLevel}/10: ${formalityWords(style.formalityLevel)}.`, { kind: 'responseStyle', name: 'formalityLevel', reason: 'budget' });
+  add('responseStyle', `- Length ${style.verbosity}/10: ${verbosityWords(style.verbosity)}.`, { kind: 'responseStyle', name: 'verbosity', reason: 'budget' });
+  const prefs = Object.keys(style.formattingPreferences).sort();
+  if (prefs.length) {
+    const words = prefs.map((k) => {
+      const v = style.formattingPreferences[k];
+      return `${humanise(k)}: ${v === true ? 'yes' : v === false ? 'no' : String(v)}`;
+    });
+    add('responseStyle', `- Formatting: ${words.join('; ')}.`, { kind: 'formatting', name: 'formattingPreferences', reason: 'budget' });
+  }
+
+  // interaction mode
+  add('interactionMode', `## Interaction mode\n${MODE_WORDS[persona.interactionMode]}`, { kind: 'interactionMode', name: persona.interactionMode, reason: 'budget' });
+
+  // knowledge domains
+  const active: KnowledgeDomain[] = [];
+  for (const d of persona.knowledgeDomains) {
+    if (isDomainActive(d, context)) active.push(d);
+    else dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
+  }
+  if (active.length) {
+    heading('knowledge', '## Knowledge');
+    for (const d of active) {
+      const tools = d.tools.length ? ` Tools: ${d.tools.join(', ')}.` : '';
+      add('knowledge', `### ${d.name} (expertise ${d.expertiseLevel}/10)\nTopics: ${d.topics.join(', ')}.${tools}`, { kind: 'domain', name: d.name, reason: `budget: expertise ${d.expertiseLevel}` });
+      if (d.description) add('knowledge', d.description, { kind: 'domainDetails', name: d.name, reason: `budget: expertise ${d.expertiseLevel}` });
+    }
+  }
+
+  // behavior rules: mandatory first, then by priority
+  const rules = [...persona.behaviorRules].sort((a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || a.name.localeCompare(b.name));
+  if (rules.length) {
+    heading('rules', '## Rules');
+    for (const r of rules) add('rules', ruleLine(r), r.isMandatory ? undefined : { kind: 'rule', name: r.name, reason: `budget: priority ${r.priority}` });
+  }
+
+  // memory guidance, where the persona says something about memory
+  const memory = persona.memoryConfig;
+  if (fieldsSet(persona).has('memoryConfig') || memory.priorityTopics.length) {
+    const lines = [
+      '## Memory',
+      `Keep the last ${memory.retainLastMessages} messages word for word; summarise older turns once the conversation passes ${memory.summarizeAtTokens.toLocaleString('en-US')} tokens.`,
+    ];
+    if (memory.priorityTopics.length) lines.push(`Always keep track of: ${memory.priorityTopics.join(', ')}.`);
+    if (memory.semanticCompression) lines.push(`Compress older context by meaning to about ${Math.round(memory.compressionRatio * 100)}% of its length.`);
+    add('memory', lines.join('\n'), { kind: 'memory', name: 'memoryConfig', reason: 'budget' });
+  }
+
+  const kept = new Set(items);
+  if (tokenBudget !== undefined) fit(items, kept, tokenBudget, count, dropped);
+
+  const finalItems = items.filter((i) => kept.has(i));
+  const text = join(finalItems);
+  const tokens = count(text);
+  const sections = sectionsOf(finalItems);
+  return {
+    text,
+    tokens,
+    sections,
+    dropped,
+    activeDomains: active.filter((d) => finalItems.some((i) => i.section === 'knowledge' && i.drop?.kind === 'domain' && i.drop.name === d.name)).map((d) => d.name),
+    model: persona.modelPreferences[0] ?? null,
+    temperature: persona.temperature,
+    maxTokens: persona.maxTokens ?? null,
+  };
+}
+
+/** Items of one section are joined by newlines, sections by a blank line. */
+function join(items: Item[]): string {
+  const parts: string[] = [];
+  let last: PromptSectionName | undefined;
+  for (const item of items) {
+    if (last !== undefined) parts.push(item.section === last ? '\n' : '\n\n');
+    parts.push(item.text);
+    last = item.section;
+  }
+  return parts.join('');
+}
+
+function sectionsOf(items: Item[]): RenderedSection[] {
+  const out: RenderedSection[] = [];
+  for (const item of items) {
+    const last = out[out.length - 1];
+    if (last && last.name === item.section) last.tokens += item.tokens;
+    else out.push({ name: item.section, tokens: item.tokens });
+  }
+  return out;
+}
+
+/**
+ * The order in which optional material goes: lowest-priority optional rules first, then traits
+ * from the lightest, then domain details (knowledge text) and whole domains from the lowest
+ * expertise, then memory guidance, formatting preferences, the rest of the response style and
+ * the interaction mode.
+ */
+function dropOrder(items: Item[]): Item[] {
+  const rank = (i: Item): number[] => {
+    const d = i.drop as DroppedItem;
+    const num = (re: RegExp) => Number(re.exec(d.reason)?.[1] ?? 0);
+    switch (d.kind) {
+      case 'rule':
+        return [0, num(/priority (\d+)/), -i.order];
+      case 'trait':
+        return [1, Number(/weight ([\d.]+)/.exec(d.reason)?.[1] ?? 0), -i.order];
+      case 'domainDetails':
+        return [2, num(/expertise (\d+)/), -i.order];
+      case 'domain':
+        return [3, num(/expertise (\d+)/), -i.order];
+      case 'memory':
+        return [4, 0, 0];
+      case 'formatting':
+        return [5, 0, 0];
+      case 'responseStyle':
+        return [6, 0, -i.order];
+      default:
+        return [7, 0, 0];
+    }
+  };
+  return items
+    .filter((i) => i.drop)
+    .sort((a, b) => {
+      const ra = rank(a);
+      const rb = rank(b);
+      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return ra[k] - rb[k];
+      return 0;
+    });
+}
+
+/**
+ * Drops items until the text fits. Each item was counted once when it was rendered; the running
+ * total (items plus separators) is kept by subtraction, and the joined text is encoded only to
+ * confirm the result: fitting never re-encodes the whole prompt at every step.
+ */
+function fit(items: Item[], kept: Set<Item>, budget: number, count: TokenCounter, dropped: DroppedItem[]): void {
+  const keptItems = () => items.filter((i) => kept.has(i));
+  const required = items.filter((i) => !i.drop && (!i.heading || hasBody(items, i, (x) => !x.drop)));
+  const requiredTokens = count(join(required));
+  if (requiredTokens > budget) throw new BudgetExceededError(requiredTokens, budget);
+
+  // The estimate adds the items' own counts and their separators' counts: numbers, no encoding.
+  const lineBreak = count('\n');
+  const blankLine = count('\n\n');
+  const estimate = () => {
+    let total = 0;
+    let last: PromptSectionName | undefined;
+    for (const i of keptItems()) {
+      total += i.tokens + (last === undefined ? 0 : i.section === last ? lineBreak : blankLine);
+      last = i.section;
+    }
+    return total;
+  };
+  const candidates = dropOrder(items);
+  const dropNext = () => {
+    const item = candidates.shift();
+    if (!item) return false;
+    kept.delete(item);
+    dropped.push(item.drop as DroppedItem);
+    for (const h of items) if (h.heading && kept.has(h) && !hasBody(items, h, (x) => kept.has(x))) kept.delete(h);
+    return true;
+  };
+  while (estimate() > budget && dropNext());
+  // Confirm with one exact count of the joined text (joining can merge tokens); rarely loops.
+  while (count(join(keptItems())) > budget && dropNext());
+}
+
+/** True when some non-heading item of the heading's section passes `keep`. */
+function hasBody(items: Item[], heading: Item, keep: (i: Item) => boolean): boolean {
+  return items.some((i) => i.section === heading.section && !i.heading && keep(i));
+}
