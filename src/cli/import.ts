@@ -1,0 +1,146 @@
+import { SingleBar } from 'cli-progress';
+import { readFileSync } from 'fs';
+import { PersonaError, PersonaValidationError } from '../errors';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { PersonaCreateInput, PersonaStore, STORE_KEPT_FIELDS } from '../services/persona-store';
+import { validateModel } from '../validation/model';
+import { CliContext } from './context';
+
+/** Options of `persona import`. */
+export type ImportOptions = { batchSize: number; keepOwner: boolean };
+
+/** One persona read from a file, on its way in. */
+type Item = { label: string; oldId?: string; input: Record<string, unknown> };
+
+/** What an import did: how many came in, and each refusal with its reason. */
+export type ImportSummary = { imported: number; refused: { source: string; reason: string }[] };
+
+function reasonOf(error: unknown): string {
+  if (error instanceof PersonaValidationError) return error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+  if (error instanceof PersonaError) return `${error.code}: ${error.message}`;
+  return (error as Error).message ?? String(error);
+}
+
+/** Reads every file: one persona object, or a JSON array of them. */
+function readItems(files: string[], refused: ImportSummary['refused']): Item[] {
+  const items: Item[] = [];
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      refused.push({ source: file, reason: `not readable JSON: ${(error as Error).message}` });
+      continue;
+    }
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    list.forEach((value, i) => {
+      const label = Array.isArray(parsed) ? `${file}[${i}]` : file;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        refused.push({ source: label, reason: '(root): a persona must be an object' });
+        return;
+      }
+      items.push({ label, input: value as Record<string, unknown> });
+    });
+  }
+  return items;
+}
+
+/**
+ * Our own JSON format in, as exported: the fields the store keeps (id, version, timestamps) are
+ * assigned anew, the owner becomes the actor unless `keepOwner` (admins), and a `parentId`
+ * naming another persona of the same import is pointed at its new id (parents go first).
+ */
+function prepare(items: Item[], keepOwner: boolean): Item[] {
+  for (const item of items) {
+    const input: Record<string, unknown> = {};
+    for (const key of Object.keys(item.input)) Object.defineProperty(input, key, { value: item.input[key], enumerable: true, writable: true, configurable: true });
+    if (typeof input.id === 'string') item.oldId = input.id.toLowerCase();
+    for (const key of STORE_KEPT_FIELDS) delete input[key];
+    if (!keepOwner) delete input.createdBy;
+    item.input = input;
+  }
+  const byOldId = new Map(items.filter((i) => i.oldId).map((i) => [i.oldId as string, i]));
+  const ordered: Item[] = [];
+  const state = new Map<Item, 'visiting' | 'done'>();
+  const visit = (item: Item) => {
+    if (state.get(item)) return;
+    state.set(item, 'visiting');
+    const parent = typeof item.input.parentId === 'string' ? byOldId.get(item.input.parentId.toLowerCase()) : undefined;
+    if (parent && parent !== item) visit(parent);
+    state.set(item, 'done');
+    ordered.push(item);
+  };
+  items.forEach(visit);
+  return ordered;
+}
+
+/**
+ * Imports personas in batches, each batch one transaction: a process killed mid-import leaves
+ * whole personas only. A batch that the database refuses (a slug already taken, say) is retried
+ * one persona at a time, so every refusal is named.
+ */
+export async function importPersonas(ctx: CliContext, files: string[], options: ImportOptions): Promise<ImportSummary> {
+  const summary: ImportSummary = { imported: 0, refused: [] };
+  const items = prepare(readItems(files, summary.refused), options.keepOwner);
+  const store = new PersonaStore(await ctx.ds());
+  const actor = ctx.actor;
+  const newIds = new Map<string, string>();
+  const bar = ctx.io.isTTY && !ctx.options.json ? new SingleBar({ format: 'importing [{bar}] {value}/{total} personas | {eta_formatted} left', hideCursor: true, clearOnComplete: false }) : undefined;
+  bar?.start(items.length, 0);
+
+  const valid: Item[] = [];
+  for (const item of items) {
+    const result = validateModel(PersonaConfiguration, { ...item.input, createdBy: item.input.createdBy ?? actor.id });
+    if (result.ok) valid.push(item);
+    else {
+      summary.refused.push({ source: item.label, reason: reasonOf(new PersonaValidationError(result.issues)) });
+      bar?.increment();
+    }
+  }
+
+  const relink = (item: Item): PersonaCreateInput => {
+    const parent = typeof item.input.parentId === 'string' ? newIds.get(item.input.parentId.toLowerCase()) : undefined;
+    return (parent ? { ...item.input, parentId: parent } : item.input) as PersonaCreateInput;
+  };
+  const remember = (item: Item, persona: PersonaConfiguration) => {
+    if (item.oldId) newIds.set(item.oldId, persona.id as string);
+  };
+
+  // A child never shares a batch with its parent: it needs the parent's new id.
+  const batches: Item[][] = [];
+  let current: Item[] = [];
+  const inCurrent = new Set<string>();
+  for (const item of valid) {
+    const parent = typeof item.input.parentId === 'string' ? item.input.parentId.toLowerCase() : undefined;
+    if (current.length >= options.batchSize || (parent && inCurrent.has(parent))) {
+      batches.push(current);
+      current = [];
+      inCurrent.clear();
+    }
+    current.push(item);
+    if (item.oldId) inCurrent.add(item.oldId);
+  }
+  if (current.length) batches.push(current);
+
+  for (const batch of batches) {
+    try {
+      const created = await store.createMany(batch.map(relink), actor);
+      created.forEach((p, i) => remember(batch[i], p));
+      summary.imported += batch.length;
+    } catch (error) {
+      if (!(error instanceof PersonaError)) throw error;
+      for (const item of batch) {
+        try {
+          remember(item, await store.create(relink(item), actor));
+          summary.imported += 1;
+        } catch (single) {
+          if (!(single instanceof PersonaError)) throw single;
+          summary.refused.push({ source: item.label, reason: reasonOf(single) });
+        }
+      }
+    }
+    bar?.increment(batch.length);
+  }
+  bar?.stop();
+  return summary;
+}
