@@ -1,5 +1,5 @@
-import { PersonaConfiguration, PersonaValidationError, validateModel } from '../../src';
-import { personaWith, times } from '../fixtures';
+import { PersonaConfiguration, PersonaMetrics, PersonaTemplate, PersonaValidationError, validateModel } from '../../src';
+import { personaWith, setPath, times } from '../fixtures';
 
 const s = (n: number) => 'x'.repeat(n);
 const uuid = '3f0c6c1e-5a43-4c5e-9f2e-1d2b3c4d5e6f';
@@ -195,5 +195,44 @@ describe('PersonaConfiguration rules (each broken once, path and rule named)', (
     input.maxTokens = 1_000_000;
     input.tags = times(20, (i) => `t${i}`);
     expect(validateModel(PersonaConfiguration, input)).toMatchObject({ ok: true });
+  });
+});
+
+describe('PersonaTemplate and PersonaMetrics rules (each broken once)', () => {
+  const template = () => ({ name: 'T', slug: 't', createdBy: 'alice', customizableFields: [{ path: 'temperature', type: 'number' }] });
+  const metrics = () => ({ personaId: uuid, totalInteractions: 2, successfulInteractions: 1, failedInteractions: 1 });
+
+  const templateRows: Row[] = [
+    ['template name is not empty', 'name', '', 'name', 'isLength'],
+    ['template name is at most 100', 'name', s(101), 'name', 'isLength'],
+    ['template slug matches the slug pattern', 'slug', 'Bad Slug', 'slug', 'isSlug'],
+    ['template description is at most 10,000', 'description', s(10_001), 'description', 'isLength'],
+    ['template category is at most 50', 'category', s(51), 'category', 'isLength'],
+    ['base configuration is an object', 'baseConfiguration', [1], 'baseConfiguration', 'isJsonObject'],
+    ['at most 100 customizable fields', 'customizableFields', times(101, () => ({ path: 'temperature', type: 'number' })), 'customizableFields', 'arrayMaxSize'],
+    ['a customizable field has a known type', 'customizableFields[0].type', 'float', 'customizableFields[0].type', 'isIn'],
+    ['a customizable field says whether it is required with a boolean', 'customizableFields[0].required', 'yes', 'customizableFields[0].required', 'isBoolean'],
+    ['a customizable field min is a number', 'customizableFields[0].min', '0', 'customizableFields[0].min', 'isNumber'],
+    ['template isPublic is a boolean', 'isPublic', 1, 'isPublic', 'isBoolean'],
+    ['template createdBy is required', 'createdBy', undefined, 'createdBy', 'isString'],
+    ['template version is at least 1', 'version', 0, 'version', 'min'],
+    ['template tags are unique', 'tags', ['a', 'a'], 'tags', 'arrayUnique'],
+    ['an unknown template field is refused', 'colour', 'red', 'colour', 'whitelistValidation'],
+  ];
+  it.each(templateRows)('%s', (_rule, path, value, expectedPath, expectedConstraint) => {
+    const result = validateModel(PersonaTemplate, setPath(template(), path, value));
+    expect(!result.ok && result.issues).toContainEqual(expect.objectContaining({ path: expectedPath, constraint: expectedConstraint }));
+  });
+
+  const metricRows: Row[] = [
+    ['personaId is a UUID', 'personaId', 'p1', 'personaId', 'isUuid'],
+    ['counters are integers', 'totalInputTokens', 1.5, 'totalInputTokens', 'isInt'],
+    ['counters are not negative', 'ratingCount', -1, 'ratingCount', 'min'],
+    ['lastInteractionAt is a date', 'lastInteractionAt', 'now', 'lastInteractionAt', 'isDate'],
+    ['an unknown metrics field is refused', 'mood', 1, 'mood', 'whitelistValidation'],
+  ];
+  it.each(metricRows)('%s', (_rule, path, value, expectedPath, expectedConstraint) => {
+    const result = validateModel(PersonaMetrics, setPath(metrics(), path, value));
+    expect(!result.ok && result.issues).toContainEqual(expect.objectContaining({ path: expectedPath, constraint: expectedConstraint }));
   });
 });
