@@ -1,0 +1,155 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import type { Actor } from '../actor';
+import { PersonaValidationError, VersionConflictError } from '../errors';
+import { InheritanceResolver } from '../services/inheritance-resolver';
+import { MetricsService } from '../services/metrics-service';
+import { PersonaRuntime } from '../services/persona-runtime';
+import { PersonaListFilter, PersonaStore } from '../services/persona-store';
+import { toPlain } from '../validation/model';
+import { CurrentActor, etag, ifMatchVersion, PersonaActorGuard, PersonaExceptionFilter, PreconditionFailed } from './http';
+
+type Reply = { setHeader(name: string, value: string): void };
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Query-string filters of `GET /personas`, typed: numbers and booleans parsed, nothing else accepted. */
+function listFilter(query: Record<string, string | string[]>): PersonaListFilter {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of Object.entries(query)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (key === 'limit' || key === 'offset') out[key] = /^\d+$/.test(value) ? Number(value) : value;
+    else if (key === 'isPublic') out[key] = value === 'true' ? true : value === 'false' ? false : value;
+    else if (key === 'owner') out.createdBy = value;
+    else out[key] = value;
+  }
+  return out as PersonaListFilter;
+}
+
+/**
+ * Splits the version a write is based on from its body: `If-Match` (a stale one is 412) or
+ * `expectedVersion` in the body (a stale one is 409). One of them is required.
+ */
+function versionOf(ifMatch: string | undefined, body: Json): { expectedVersion: number; viaHeader: boolean; rest: Json } {
+  const { expectedVersion, ...rest } = body;
+  const fromHeader = ifMatchVersion(ifMatch);
+  const version = fromHeader ?? expectedVersion;
+  if (!Number.isInteger(version) || (version as number) < 1) {
+    throw new PersonaValidationError([{ path: 'expectedVersion', constraint: 'isInt', message: 'send If-Match: "<version>" or expectedVersion in the body' }], 'request');
+  }
+  return { expectedVersion: version as number, viaHeader: fromHeader !== undefined, rest };
+}
+
+async function preconditioned<T>(viaHeader: boolean, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (viaHeader && error instanceof VersionConflictError) throw new PreconditionFailed(error);
+    throw error;
+  }
+}
+
+/** The persona routes mounted by `PersonaModule.forRoot({ http: true })`; see docs/nestjs.md. */
+@Controller('personas')
+@UseGuards(PersonaActorGuard)
+@UseFilters(PersonaExceptionFilter)
+export class PersonasController {
+  constructor(
+    @Inject(PersonaStore) private readonly store: PersonaStore,
+    @Inject(InheritanceResolver) private readonly resolver: InheritanceResolver,
+    @Inject(PersonaRuntime) private readonly runtime: PersonaRuntime,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+  ) {}
+
+  @Post()
+  async create(@Body() body: unknown, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
+    const persona = await this.store.create(body as never, actor);
+    res.setHeader('ETag', etag(persona.version));
+    return toPlain(persona);
+  }
+
+  @Get()
+  async list(@Query() query: Record<string, string | string[]>, @CurrentActor() actor: Actor): Promise<Json> {
+    const page = await this.store.list(listFilter(query), actor);
+    return { items: page.items.map((p) => toPlain(p)), total: page.total };
+  }
+
+  @Get(':idOrSlug')
+  async get(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
+    const persona = await this.store.get(idOrSlug, actor);
+    res.setHeader('ETag', etag(persona.version));
+    return toPlain(persona);
+  }
+
+  @Patch(':idOrSlug')
+  async update(
+    @Param('idOrSlug') idOrSlug: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Reply,
+  ): Promise<Json> {
+    if (!isObject(body)) throw new PersonaValidationError([{ path: '', constraint: 'isObject', message: 'a patch must be a JSON object' }], 'patch');
+    const { expectedVersion, viaHeader, rest } = versionOf(ifMatch, body);
+    const persona = await preconditioned(viaHeader, () => this.store.update(idOrSlug, rest, { expectedVersion }, actor));
+    res.setHeader('ETag', etag(persona.version));
+    return toPlain(persona);
+  }
+
+  @Delete(':idOrSlug')
+  @HttpCode(204)
+  async remove(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<void> {
+    await this.store.remove(idOrSlug, actor);
+  }
+
+  @Get(':idOrSlug/resolved')
+  async resolved(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<Json> {
+    const { persona, lineage, provenance } = await this.resolver.resolve(idOrSlug, actor);
+    return { persona: toPlain(persona), lineage, provenance };
+  }
+
+  @Post(':idOrSlug/render')
+  @HttpCode(200)
+  async render(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<Json> {
+    const b = isObject(body) ? body : {};
+    const unknown = Object.keys(b).filter((k) => k !== 'context' && k !== 'tokenBudget');
+    if (unknown.length) throw new PersonaValidationError(unknown.map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown field "${k}"` })), 'request');
+    return (await this.runtime.prompt(idOrSlug, { actor, context: b.context as string | undefined, tokenBudget: b.tokenBudget as number | undefined })) as unknown as Json;
+  }
+
+  @Get(':idOrSlug/history')
+  async history(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<unknown[]> {
+    return (await this.store.history(idOrSlug, actor)).map((r) => ({ ...r, changedAt: r.changedAt.toISOString() }));
+  }
+
+  @Post(':idOrSlug/revert')
+  @HttpCode(200)
+  async revert(
+    @Param('idOrSlug') idOrSlug: string,
+    @Body() body: unknown,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Reply,
+  ): Promise<Json> {
+    const { expectedVersion, viaHeader, rest } = versionOf(ifMatch, isObject(body) ? body : {});
+    const persona = await preconditioned(viaHeader, () => this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion }, actor));
+    res.setHeader('ETag', etag(persona.version));
+    return toPlain(persona);
+  }
+
+  /** Interactions are recorded for personas the actor can read. */
+  @Post(':idOrSlug/interactions')
+  @HttpCode(204)
+  async record(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<void> {
+    const persona = await this.store.get(idOrSlug, actor);
+    await this.metrics.recordInteraction(persona.id as string, body as never);
+  }
+
+  @Get(':idOrSlug/metrics')
+  async getMetrics(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<Json> {
+    const persona = await this.store.get(idOrSlug, actor);
+    return toPlain(await this.metrics.get(persona.id as string));
+  }
+}

@@ -1,0 +1,213 @@
+import { INestApplication, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { execFileSync } from 'child_process';
+import { join } from 'path';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { MetricsService, PERSONA_ENTITIES, personaDataSourceOptions, PersonaRuntime, PersonaStore, TemplateService, InheritanceResolver } from '../../src';
+import { PersonaModule } from '../../src/nestjs';
+import { fixture } from '../fixtures';
+import { describeEachEngine } from '../support/engines';
+
+const alice = { 'x-actor-id': 'alice' };
+const bob = { 'x-actor-id': 'bob' };
+const admin = { 'x-actor-id': 'root', 'x-actor-roles': 'admin' };
+
+async function boot(imports: unknown[]): Promise<{ app: INestApplication; url: string }> {
+  const moduleRef = await Test.createTestingModule({ imports: imports as never[] }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, url: `http://127.0.0.1:${address.port}` };
+}
+
+describeEachEngine('PersonaModule REST API', (ctx) => {
+  let app: INestApplication;
+  let url: string;
+  beforeAll(async () => {
+    ({ app, url } = await boot([PersonaModule.forRoot({ dataSource: ctx.ds, http: true })]));
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const technical = () => {
+    const { createdBy: _c, ...rest } = fixture('personas/technical-assistant');
+    return { ...rest, isPublic: false };
+  };
+
+  it('POST /personas creates (201, ETag) and GET /personas/:idOrSlug reads it back', async () => {
+    const created = await request(url).post('/personas').set(alice).send(technical()).expect(201);
+    expect(created.headers.etag).toBe('"1"');
+    expect(created.body).toMatchObject({ slug: 'technical-assistant', version: 1, createdBy: 'alice' });
+    const got = await request(url).get(`/personas/${created.body.id}`).set(alice).expect(200);
+    expect(got.headers.etag).toBe('"1"');
+    expect(got.body).toEqual(created.body);
+  });
+
+  it('refuses a request without an actor with 401', async () => {
+    const r = await request(url).get('/personas').expect(401);
+    expect(r.body.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('answers 400 with the validation issues, and refuses prototype keys', async () => {
+    const r = await request(url).post('/personas').set(alice).send({ name: '', slug: 'x', temperature: 9 }).expect(400);
+    expect(r.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+    expect(r.body.issues.map((i: { path: string }) => i.path).sort()).toEqual(['name', 'temperature']);
+    const proto = await request(url).post('/personas').set(alice).set('content-type', 'application/json').send('{"name":"P","slug":"p","__proto__":{"isPublic":true}}').expect(400);
+    expect(proto.body.issues).toContainEqual(expect.objectContaining({ path: '__proto__', constraint: 'forbiddenKey' }));
+  });
+
+  it('hides a private persona from another actor (404) and lists only what each may see', async () => {
+    await request(url).post('/personas').set(alice).send(technical()).expect(201);
+    await request(url).post('/personas').set(bob).send({ name: 'Open', slug: 'open', isPublic: true, tags: ['x'] }).expect(201);
+    const hidden = await request(url).get('/personas/technical-assistant').set(bob).expect(404);
+    expect(hidden.body.code).toBe('PERSONA_NOT_FOUND');
+    expect((await request(url).get('/personas').set(bob).expect(200)).body).toMatchObject({ total: 1, items: [expect.objectContaining({ slug: 'open' })] });
+    expect((await request(url).get('/personas?limit=1&orderBy=-name').set(admin).expect(200)).body).toMatchObject({ total: 2, items: [expect.objectContaining({ slug: 'technical-assistant' })] });
+    expect((await request(url).get('/personas?tag=x&isPublic=true').set(alice).expect(200)).body.total).toBe(1);
+    expect((await request(url).get('/personas?orderBy=password').set(alice).expect(400)).body.issues[0].path).toBe('orderBy');
+    const denied = await request(url).patch('/personas/open').set(alice).set('If-Match', '"1"').send({ description: 'mine' }).expect(403);
+    expect(denied.body.code).toBe('ACCESS_DENIED');
+  });
+
+  it('PATCH honours If-Match (412 when stale) or expectedVersion in the body (409 with versions)', async () => {
+    await request(url).post('/personas').set(alice).send(technical()).expect(201);
+    const v2 = await request(url).patch('/personas/technical-assistant').set(alice).set('If-Match', '"1"').send({ responseStyle: { tone: 'dry' } }).expect(200);
+    expect(v2.headers.etag).toBe('"2"');
+    expect(v2.body.responseStyle.tone).toBe('dry');
+    const stale = await request(url).patch('/personas/technical-assistant').set(alice).set('If-Match', '"1"').send({ description: 'x' }).expect(412);
+    expect(stale.body).toMatchObject({ code: 'VERSION_CONFLICT', expectedVersion: 1, actualVersion: 2 });
+    const conflict = await request(url).patch('/personas/technical-assistant').set(alice).send({ description: 'x', expectedVersion: 1 }).expect(409);
+    expect(conflict.body).toMatchObject({ code: 'VERSION_CONFLICT', expectedVersion: 1, actualVersion: 2 });
+    await request(url).patch('/personas/technical-assistant').set(alice).send({ description: 'x', expectedVersion: 2 }).expect(200);
+    await request(url).patch('/personas/technical-assistant').set(alice).send({ description: 'no version' }).expect(400);
+  });
+
+  it('resolved, render, history, revert, interactions and metrics', async () => {
+    const parent = (await request(url).post('/personas').set(alice).send(technical()).expect(201)).body;
+    await request(url).post('/personas').set(alice).send({ name: 'Child', slug: 'child', parentId: parent.id, temperature: 1 }).expect(201);
+    const resolved = await request(url).get('/personas/child/resolved').set(alice).expect(200);
+    expect(resolved.body).toMatchObject({ lineage: [expect.any(String), parent.id], persona: { temperature: 1, maxTokens: 4096 }, provenance: { maxTokens: parent.id } });
+
+    const rendered = await request(url).post('/personas/child/render').set(alice).send({ context: 'helm', tokenBudget: 300 }).expect(200);
+    expect(rendered.body).toMatchObject({ activeDomains: expect.arrayContaining(['kubernetes']), temperature: 1, maxTokens: 4096, model: 'gpt-4o' });
+    expect(rendered.body.tokens).toBeLessThanOrEqual(300);
+    const budget = await request(url).post('/personas/child/render').set(alice).send({ tokenBudget: 3 }).expect(422);
+    expect(budget.body).toMatchObject({ code: 'BUDGET_EXCEEDED', tokenBudget: 3 });
+
+    await request(url).patch('/personas/child').set(alice).set('If-Match', '1').send({ temperature: 0.5 }).expect(200);
+    const history = await request(url).get('/personas/child/history').set(alice).expect(200);
+    expect(history.body.map((h: { version: number }) => h.version)).toEqual([1, 2]);
+    const reverted = await request(url).post('/personas/child/revert').set(alice).send({ toVersion: 1, expectedVersion: 2 }).expect(200);
+    expect(reverted.body).toMatchObject({ version: 3, temperature: 1 });
+
+    await request(url).post('/personas/child/interactions').set(alice).send({ success: true, latencyMs: 120, rating: 5 }).expect(204);
+    await request(url).post('/personas/child/interactions').set(alice).send({ success: true, latencyMs: -1 }).expect(400);
+    await request(url).post('/personas/child/interactions').set(bob).send({ success: true, latencyMs: 1 }).expect(404);
+    const metrics = await request(url).get('/personas/child/metrics').set(alice).expect(200);
+    expect(metrics.body).toMatchObject({ totalInteractions: 1, successRate: 1, averageRating: 5, p95ResponseTimeMs: 120 });
+
+    const inUse = await request(url).delete(`/personas/${parent.id}`).set(alice).expect(409);
+    expect(inUse.body.code).toBe('PERSONA_IN_USE');
+    await request(url).delete('/personas/child').set(bob).expect(404);
+    await request(url).delete('/personas/child').set(alice).expect(204);
+    await request(url).get('/personas/child').set(alice).expect(404);
+  });
+
+  it('templates: list, create, get, instantiate', async () => {
+    const template = { name: 'Support', slug: 'support', baseConfiguration: { temperature: 0.4 }, customizableFields: [{ path: 'responseStyle.tone', type: 'enum', options: ['calm', 'warm'] }] };
+    const created = await request(url).post('/templates').set(alice).send(template).expect(201);
+    expect(created.body).toMatchObject({ slug: 'support', version: 1, createdBy: 'alice', isPublic: false });
+    expect((await request(url).get('/templates').set(alice).expect(200)).body.total).toBe(1);
+    expect((await request(url).get('/templates').set(bob).expect(200)).body.total).toBe(0);
+    await request(url).get('/templates/support').set(bob).expect(404);
+    const made = await request(url).post('/templates/support/instantiate').set(alice).send({ name: 'Acme', slug: 'acme', customizations: { 'responseStyle.tone': 'calm' } }).expect(201);
+    expect(made.body).toMatchObject({ slug: 'acme', templateId: created.body.id, templateVersion: 1, temperature: 0.4, responseStyle: { tone: 'calm' } });
+    const refused = await request(url).post('/templates/support/instantiate').set(alice).send({ name: 'B', slug: 'b', customizations: { temperature: 1 } }).expect(400);
+    expect(refused.body.issues[0]).toMatchObject({ path: 'customizations.temperature', constraint: 'notCustomizable' });
+  });
+});
+
+describe('PersonaModule wiring', () => {
+  it('forRootAsync builds its own DataSource, provides every service, and closes it at shutdown', async () => {
+    @Injectable()
+    class Consumer {
+      constructor(
+        readonly store: PersonaStore,
+        readonly templates: TemplateService,
+        readonly resolver: InheritanceResolver,
+        readonly metrics: MetricsService,
+        readonly runtime: PersonaRuntime,
+      ) {}
+    }
+    @Module({ imports: [PersonaModule.forRootAsync({ useFactory: async () => ({ type: 'better-sqlite3' as const, database: ':memory:' }) })], providers: [Consumer] })
+    class HostModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const consumer = app.get(Consumer);
+    const p = await consumer.store.create({ name: 'Injected', slug: 'injected' }, { id: 'alice' });
+    expect((await consumer.runtime.prompt('injected', { actor: { id: 'alice' } })).text).toContain('# Injected');
+    expect(consumer.templates).toBeInstanceOf(TemplateService);
+    expect(consumer.resolver).toBeInstanceOf(InheritanceResolver);
+    expect((await consumer.metrics.get(p.id as string)).totalInteractions).toBe(0);
+    const ds = app.get<DataSource>(require('../../src/nestjs').PERSONA_DATA_SOURCE);
+    expect(ds.isInitialized).toBe(true);
+    await app.close();
+    expect(ds.isInitialized).toBe(false);
+    // No routes without http: true.
+  });
+
+  it('uses a @nestjs/typeorm connection through forRootAsync, with a custom actor resolver, and leaves it open', async () => {
+    const options = { ...personaDataSourceOptions({ database: ':memory:' }), entities: [...PERSONA_ENTITIES] };
+    const { app, url } = await boot([
+      TypeOrmModule.forRoot(options as never),
+      PersonaModule.forRootAsync({
+        inject: [getDataSourceToken()],
+        useFactory: (dataSource: DataSource) => ({
+          dataSource,
+          actorResolver: (req) => (req.headers.authorization === 'Bearer t0k3n' ? { id: 'token-user' } : undefined),
+        }),
+        http: true,
+      }),
+    ]);
+    const hostDataSource = app.get<DataSource>(getDataSourceToken());
+    try {
+      await request(url).get('/personas').set(alice).expect(401);
+      const made = await request(url).post('/personas').set('authorization', 'Bearer t0k3n').send({ name: 'T', slug: 't' }).expect(201);
+      expect(made.body.createdBy).toBe('token-user');
+      expect(hostDataSource).toBeInstanceOf(DataSource);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('never closes a DataSource it was given', async () => {
+    const ds = await (await import('../../src')).createDataSource({ database: ':memory:' }).initialize();
+    const { app } = await boot([PersonaModule.forRoot({ dataSource: ds })]);
+    await app.close();
+    expect(ds.isInitialized).toBe(true);
+    await ds.destroy();
+  });
+
+  it('mounts no routes without http: true', async () => {
+    const { app, url } = await boot([PersonaModule.forRoot({ database: ':memory:' })]);
+    try {
+      await request(url).get('/personas').set(alice).expect(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('is importable as conductor-personas/nestjs, and the core never loads NestJS', () => {
+    const root = join(__dirname, '..', '..');
+    const out = execFileSync(
+      process.execPath,
+      ['-e', "require('conductor-personas'); const before = Object.keys(require.cache).filter((k) => k.includes('@nestjs')).length; const m = require('conductor-personas/nestjs'); console.log(before, typeof m.PersonaModule.forRoot, Array.isArray(m.PERSONA_ENTITIES))"],
+      { cwd: root, encoding: 'utf8' },
+    );
+    expect(out.trim()).toBe('0 function true');
+  });
+});
