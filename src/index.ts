@@ -49,3 +49,6 @@ export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, ment
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
 export type { PersonaRuntimeOptions, PromptOptions } from './services/persona-runtime';
+export { importPersona, exportPersona, slugify } from './interop';
+export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
+export { personaJsonSchema } from './interop/json-schema';

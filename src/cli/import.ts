@@ -3,17 +3,19 @@ import { readFileSync } from 'fs';
 import { PersonaError, PersonaValidationError } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaCreateInput, PersonaStore, STORE_KEPT_FIELDS } from '../services/persona-store';
-import { validateModel } from '../validation/model';
+import { importPersona, PersonaFormat } from '../interop';
+import { isPng } from '../interop/png';
+import { toPlain, validateModel } from '../validation/model';
 import { CliContext } from './context';
 
 /** Options of `persona import`. */
-export type ImportOptions = { batchSize: number; keepOwner: boolean };
+export type ImportOptions = { batchSize: number; keepOwner: boolean; format: PersonaFormat | 'auto'; lenient: boolean };
 
 /** One persona read from a file, on its way in. */
 type Item = { label: string; oldId?: string; input: Record<string, unknown> };
 
 /** What an import did: how many came in, and each refusal with its reason. */
-export type ImportSummary = { imported: number; refused: { source: string; reason: string }[] };
+export type ImportSummary = { imported: number; refused: { source: string; reason: string }[]; warnings: { source: string; warning: string }[] };
 
 function reasonOf(error: unknown): string {
   if (error instanceof PersonaValidationError) return error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
@@ -21,28 +23,58 @@ function reasonOf(error: unknown): string {
   return (error as Error).message ?? String(error);
 }
 
-/** Reads every file: one persona object, or a JSON array of them. */
-function readItems(files: string[], refused: ImportSummary['refused']): Item[] {
+/**
+ * Reads every file: our native JSON (one persona object, or a JSON array of them), or a
+ * character card (JSON or PNG) or Eliza character, one per file, through `importPersona`.
+ */
+async function readItems(files: string[], options: ImportOptions, summary: ImportSummary): Promise<Item[]> {
   const items: Item[] = [];
   for (const file of files) {
-    let parsed: unknown;
+    let bytes: Buffer;
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      bytes = readFileSync(file);
     } catch (error) {
-      refused.push({ source: file, reason: `not readable JSON: ${(error as Error).message}` });
+      summary.refused.push({ source: file, reason: `cannot read: ${(error as Error).message}` });
+      continue;
+    }
+    let parsed: unknown;
+    if (!isPng(bytes)) {
+      try {
+        parsed = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+      } catch (error) {
+        summary.refused.push({ source: file, reason: `not readable JSON: ${(error as Error).message}` });
+        continue;
+      }
+    }
+    const native = options.format === 'native' || (options.format === 'auto' && parsed !== undefined && (Array.isArray(parsed) || !isForeign(parsed)));
+    if (!native) {
+      try {
+        const { persona, warnings } = await importPersona(parsed === undefined ? bytes : (parsed as object), { format: options.format, lenient: options.lenient });
+        summary.warnings.push(...warnings.map((warning) => ({ source: file, warning })));
+        items.push({ label: file, input: toPlain(persona) });
+      } catch (error) {
+        summary.refused.push({ source: file, reason: reasonOf(error) });
+      }
       continue;
     }
     const list = Array.isArray(parsed) ? parsed : [parsed];
     list.forEach((value, i) => {
       const label = Array.isArray(parsed) ? `${file}[${i}]` : file;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        refused.push({ source: label, reason: '(root): a persona must be an object' });
+        summary.refused.push({ source: label, reason: '(root): a persona must be an object' });
         return;
       }
       items.push({ label, input: value as Record<string, unknown> });
     });
   }
   return items;
+}
+
+/** True for a card or an Eliza character (what `importPersona` would not read as native). */
+function isForeign(doc: unknown): boolean {
+  if (doc === null || typeof doc !== 'object') return false;
+  const d = doc as Record<string, unknown>;
+  return d.spec === 'chara_card_v2' || d.spec === 'chara_card_v3' || (!('slug' in d) && ('first_mes' in d || 'bio' in d || 'lore' in d || 'adjectives' in d || 'messageExamples' in d));
 }
 
 /**
@@ -80,8 +112,8 @@ function prepare(items: Item[], keepOwner: boolean): Item[] {
  * one persona at a time, so every refusal is named.
  */
 export async function importPersonas(ctx: CliContext, files: string[], options: ImportOptions): Promise<ImportSummary> {
-  const summary: ImportSummary = { imported: 0, refused: [] };
-  const items = prepare(readItems(files, summary.refused), options.keepOwner);
+  const summary: ImportSummary = { imported: 0, refused: [], warnings: [] };
+  const items = prepare(await readItems(files, options, summary), options.keepOwner);
   const store = new PersonaStore(await ctx.ds());
   const actor = ctx.actor;
   const newIds = new Map<string, string>();

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync, writeFileSync } from 'fs';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTemplate } from '../models/persona-template.entity';
+import { exportPersona, PersonaFormat } from '../interop';
 import { migrate } from '../persistence/data-source';
 import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
@@ -328,11 +329,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .argument('<files...>', 'JSON files')
     .option('--batch-size <n>', 'personas per transaction', positiveInt, 200)
     .option('--keep-owner', 'keep createdBy from the files (needs --roles admin for other owners)')
+    .addOption(new Option('--format <format>', 'what the files hold').choices(['auto', 'native', 'card-v2', 'card-v3', 'eliza']).default('auto'))
+    .option('--lenient', 'repair the known malformations of cards and Eliza files (each repair a warning)')
     .action(
-      action(async (ctx, files: string[], opts: { batchSize: number; keepOwner?: boolean }) => {
-        const summary = await importPersonas(ctx, files, { batchSize: opts.batchSize, keepOwner: !!opts.keepOwner });
+      action(async (ctx, files: string[], opts: { batchSize: number; keepOwner?: boolean; format: PersonaFormat | 'auto'; lenient?: boolean }) => {
+        const summary = await importPersonas(ctx, files, { batchSize: opts.batchSize, keepOwner: !!opts.keepOwner, format: opts.format, lenient: !!opts.lenient });
         ctx.print(summary, () =>
-          [`imported ${summary.imported}, refused ${summary.refused.length}`, ...summary.refused.map((r) => `refused ${r.source}: ${r.reason}`)].join('\n'),
+          [
+            `imported ${summary.imported}, refused ${summary.refused.length}`,
+            ...summary.refused.map((r) => `refused ${r.source}: ${r.reason}`),
+            ...summary.warnings.map((w) => `warning ${w.source}: ${w.warning}`),
+          ].join('\n'),
         );
         return summary.refused.length ? EXIT.refused : EXIT.ok;
       }),
@@ -340,17 +347,29 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   program
     .command('export')
-    .description('write a persona in our JSON format')
+    .description('write a persona: our JSON format, a character card (JSON, or PNG with --png) or an Eliza character')
     .argument('<slug>', 'slug or id')
+    .addOption(new Option('--format <format>', 'the format to write').choices(['native', 'card-v2', 'card-v3', 'eliza']).default('native'))
+    .option('--png <base.png>', 'write the card into this image (card formats; needs --out)')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(
-      action(async (ctx, slug: string, opts: { out?: string }) => {
+      action(async (ctx, slug: string, opts: { format: PersonaFormat; png?: string; out?: string }) => {
+        if (opts.png && !opts.out) throw new CliExit(EXIT.usage, '--png writes an image: give --out <file>');
         const persona = await new PersonaStore(await ctx.ds()).get(slug, ctx.actor);
-        const text = JSON.stringify(toPlain(persona), null, 2);
+        let base: Buffer | undefined;
+        if (opts.png) {
+          try {
+            base = readFileSync(opts.png);
+          } catch (error) {
+            throw new CliExit(EXIT.refused, `${opts.png}: cannot read: ${(error as Error).message}`);
+          }
+        }
+        const result = await exportPersona(persona, { format: opts.format, png: base });
+        const bytes = Buffer.isBuffer(result) ? result : Buffer.from(`${JSON.stringify(result, null, 2)}\n`);
         if (opts.out) {
-          writeFileSync(opts.out, `${text}\n`);
+          writeFileSync(opts.out, bytes);
           ctx.io.err(`wrote ${opts.out}`);
-        } else ctx.io.out(text);
+        } else ctx.io.out(bytes.toString('utf8').replace(/\n$/, ''));
       }),
     );
 

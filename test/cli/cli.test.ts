@@ -206,6 +206,36 @@ describe('persona import', () => {
   });
 });
 
+describe('persona import/export in other formats', () => {
+  it('imports cards (JSON and PNG) and Eliza files with --format auto, and exports a card into a PNG', () => {
+    const db = join(dir, 'formats.db');
+    const { BLANK_PNG, writeTextChunks, readTextChunks } = require('../../src/interop/png');
+    const card = fixture('interop/card-v3-full');
+    const png = join(dir, 'card.png');
+    writeFileSync(png, writeTextChunks(BLANK_PNG, { ccv3: Buffer.from(JSON.stringify(card)).toString('base64') }));
+    const eliza = write('tom.json', fixture('interop/eliza-v1'));
+    const v2 = write('seraphina.json', fixture('interop/card-v2-full'));
+    const r = persona(['--db', db, '--actor', 'alice', 'import', '--format', 'auto', png, eliza, v2]);
+    expect(r.stdout).toContain('imported 3, refused 0');
+    expect(r.stdout).toMatch(/warning .*tom\.json: left out secrets/);
+    expect(r.code).toBe(0);
+    const base = join(dir, 'base.png');
+    writeFileSync(base, BLANK_PNG);
+    const out = join(dir, 'out.png');
+    const exported = persona(['--db', db, '--actor', 'alice', 'export', 'kohai-unit-7', '--format', 'card-v3', '--png', base, '--out', out]);
+    expect(exported.code).toBe(0);
+    const chunk = readTextChunks(readFileSync(out)).get('ccv3');
+    expect(JSON.parse(Buffer.from(chunk, 'base64').toString('utf8'))).toEqual(card);
+    const asEliza = JSON.parse(persona(['--db', db, '--actor', 'alice', 'export', 'seraphina', '--format', 'eliza']).stdout);
+    expect(asEliza).toMatchObject({ name: 'Seraphina' });
+    const malformed = write('bad-card.json', fixture('interop/card-malformed'));
+    const strict = persona(['--db', db, '--actor', 'alice', 'import', malformed]);
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toContain('data.character_book');
+    expect(persona(['--db', db, '--actor', 'alice', 'import', '--lenient', malformed]).stdout).toContain('imported 1, refused 0');
+  });
+});
+
 (PG_URL ? describe : describe.skip)('persona commands on PostgreSQL (--url)', () => {
   const name = `personas_cli_${randomBytes(4).toString('hex')}`;
   const url = (() => {

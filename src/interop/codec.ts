@@ -1,0 +1,178 @@
+import { createHash } from 'crypto';
+import { isDeepStrictEqual } from 'util';
+import { PersonaValidationError, ValidationIssue } from '../errors';
+
+/** A plain JSON object. */
+export type Json = Record<string, unknown>;
+
+/** What one mapped source field gives our persona, and what it needs kept to be written back. */
+export type Forward = { persona?: Json; extra?: unknown };
+
+/**
+ * One field of a foreign format mapped onto persona fields. `read` turns the source value into
+ * persona fields (and an `extra` it will need back); `write` turns the persona back into the
+ * source value (`undefined` = leave the key out). `personaPaths` name the persona fields it
+ * reads and writes, so an export can tell whether the user changed them since the import.
+ */
+export type FieldMap = {
+  key: string;
+  personaPaths: string[];
+  read(value: unknown, present: boolean, ctx: ReadContext): Forward;
+  write(persona: Json, extra: unknown): unknown;
+};
+
+/** Where warnings and (strict mode) issues go while reading. */
+export type ReadContext = { warnings: string[]; lenient: boolean; issues: ValidationIssue[] };
+
+/** What an import keeps in `metadata.interop`, so that an export in the same format gives the document back. */
+export type InteropRecord = {
+  format: string;
+  /** The source document without the fields that were mapped. */
+  remainder: Json;
+  /**
+   * Per mapped field: what `write` needs, a digest of the persona fields the import derived (so
+   * an export can tell whether they changed without keeping a second copy of them), and the
+   * original value when `write` could not reproduce it.
+   */
+  fields: Record<string, { extra?: unknown; derived: string; original?: unknown; absent?: boolean }>;
+};
+
+/** The namespaced metadata key that holds an {@link InteropRecord}. */
+export const INTEROP_KEY = 'interop';
+
+export function getPath(doc: unknown, path: string): { present: boolean; value: unknown } {
+  let node: unknown = doc;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.prototype.hasOwnProperty.call(node, key)) return { present: false, value: undefined };
+    node = (node as Json)[key];
+  }
+  return { present: true, value: node };
+}
+
+export function setPath(doc: Json, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = doc;
+  for (const key of keys.slice(0, -1)) {
+    if (node[key] === null || typeof node[key] !== 'object' || Array.isArray(node[key])) node[key] = {};
+    node = node[key] as Json;
+  }
+  Object.defineProperty(node, keys[keys.length - 1], { value, enumerable: true, writable: true, configurable: true });
+}
+
+export function deletePath(doc: Json, path: string): void {
+  const keys = path.split('.');
+  let node: unknown = doc;
+  for (const key of keys.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return;
+    node = (node as Json)[key];
+  }
+  if (node !== null && typeof node === 'object') delete (node as Json)[keys[keys.length - 1]];
+}
+
+/** A deep copy through JSON (the documents are JSON). */
+export function clone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+/**
+ * The persona fields named by `paths`, as JSON, for change detection: dot notation, and
+ * `list#name` for the entry of a list with that name (`traits#personality`).
+ */
+export function snapshot(persona: Json, paths: string[]): unknown {
+  return clone(
+    paths.map((p) => {
+      const [path, name] = p.split('#');
+      const value = getPath(persona, path).value;
+      if (name === undefined) return value ?? null;
+      return Array.isArray(value) ? (value.find((e) => (e as Json)?.name === name) ?? null) : null;
+    }),
+  );
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value as Json).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** A short digest of the persona fields named by `paths`. */
+export function digest(persona: Json, paths: string[]): string {
+  return createHash('sha256').update(canonical(snapshot(persona, paths))).digest('base64url').slice(0, 22);
+}
+
+/** Deep equality of JSON values, key order ignored. */
+export function same(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(clone(a), clone(b));
+}
+
+/** Merges persona fragments: lists concatenate (traits from several fields), objects merge, scalars replace. */
+export function mergeFragments(target: Json, fragment: Json): void {
+  for (const [key, value] of Object.entries(fragment)) {
+    if (Array.isArray(value) && Array.isArray(target[key])) target[key] = [...(target[key] as unknown[]), ...value];
+    else if (value && typeof value === 'object' && !Array.isArray(value) && target[key] && typeof target[key] === 'object') mergeFragments(target[key] as Json, value as Json);
+    else target[key] = value;
+  }
+}
+
+/** Throws the issues collected in strict mode, paths in the source document. */
+export function throwIssues(ctx: ReadContext, what: string): void {
+  if (ctx.issues.length) throw new PersonaValidationError(ctx.issues, what);
+}
+
+/**
+ * Reads `doc` through `fields`: the persona fragment, and the record that lets `writeDocument`
+ * give the document back. The lossless check is done here: each field is written back from the
+ * persona it produced; when that does not give the original value exactly, the original is kept.
+ */
+export function readDocument(
+  format: string,
+  doc: Json,
+  fields: FieldMap[],
+  ctx: ReadContext,
+  build: (fragment: Json) => Json,
+): { persona: Json; record: InteropRecord } {
+  const fragment: Json = {};
+  const record: InteropRecord = { format, remainder: clone(doc), fields: {} };
+  const forwards = new Map<FieldMap, Forward>();
+  for (const field of fields) {
+    const { present, value } = getPath(doc, field.key);
+    const forward = field.read(clone(value), present, ctx);
+    forwards.set(field, forward);
+    if (forward.persona) mergeFragments(fragment, forward.persona);
+    deletePath(record.remainder, field.key);
+  }
+  // The checks run on the persona as it is built (defaults applied), as an export will see it.
+  const persona = build(fragment);
+  for (const field of fields) {
+    const { present, value } = getPath(doc, field.key);
+    const forward = forwards.get(field) as Forward;
+    const entry: InteropRecord['fields'][string] = { derived: digest(persona, field.personaPaths) };
+    if (forward.extra !== undefined) entry.extra = forward.extra;
+    const back = field.write(persona, forward.extra);
+    if (!present && back !== undefined) entry.absent = true;
+    else if (present && !same(back, value)) entry.original = clone(value);
+    record.fields[field.key] = entry;
+  }
+  return { persona, record };
+}
+
+/**
+ * Writes `persona` as a document of `fields`. With the record of an import of the same format,
+ * unmapped fields come back from its remainder, and every field the user did not change since
+ * comes back exactly as it was; otherwise `skeleton` gives the fields a valid document needs.
+ */
+export function writeDocument(persona: Json, fields: FieldMap[], record: InteropRecord | undefined, skeleton: Json): Json {
+  const doc: Json = record ? clone(record.remainder) : clone(skeleton);
+  for (const field of fields) {
+    const info = record?.fields[field.key];
+    const unchanged = info && digest(persona, field.personaPaths) === info.derived;
+    if (unchanged && info.absent) continue;
+    const value = unchanged && 'original' in info ? clone(info.original) : field.write(persona, info?.extra);
+    if (value === undefined) deletePath(doc, field.key);
+    else setPath(doc, field.key, value);
+  }
+  return doc;
+}
