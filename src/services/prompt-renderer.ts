@@ -107,9 +107,14 @@ function traitLine(t: PersonaTrait): string {
   return `- ${name}: ${value}${t.description ? ` — ${t.description}` : ''}`;
 }
 
+/** Ends a sentence with a period unless it already ends with one (the author's text is never altered). */
+function sentence(text: string): string {
+  return /[.!?…]\s*$/.test(text) ? text : `${text}.`;
+}
+
 function ruleLine(r: BehaviorRule): string {
-  const exceptions = r.exceptions.length ? ` (Except: ${r.exceptions.join('; ')}.)` : '';
-  return `- ${r.isMandatory ? '[Always] ' : ''}When ${r.condition}: ${r.action}.${exceptions}`.replace(/\.\./g, '.');
+  const exceptions = r.exceptions.length ? ` (Except: ${sentence(r.exceptions.join('; '))})` : '';
+  return `- ${r.isMandatory ? '[Always] ' : ''}When ${r.condition}: ${sentence(r.action)}${exceptions}`;
 }
 
 function escapeRegExp(text: string): string {

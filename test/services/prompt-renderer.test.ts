@@ -83,6 +83,11 @@ describe('renderSystemPrompt', () => {
       expect(text).toContain('(Except: test fixtures.)');
     });
 
+    it('never alters the author’s text (an ellipsis stays an ellipsis)', () => {
+      const p = PersonaConfiguration.create({ ...fixture('personas/minimal'), behaviorRules: [{ name: 'r', condition: 'unsure', action: 'say "well..." and think', exceptions: ['e.g. tests...'] }] });
+      expect(renderSystemPrompt(p).text).toContain('- When unsure: say "well..." and think. (Except: e.g. tests...)');
+    });
+
     it('reports the model settings: first preference, temperature, response limit', () => {
       expect(model).toBe('gpt-4o');
       expect(temperature).toBe(0.3);
@@ -228,7 +233,7 @@ describe('renderSystemPrompt', () => {
           }
           expect(r.text.startsWith(`# ${persona.name}`)).toBe(true);
         }),
-        { numRuns: 200 },
+        { numRuns: 400 },
       );
     });
   });
