@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } from 'class-validator';
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
+import { build, validateInstance } from './compiled';
 
 /** Where an instance keeps the names of the fields its caller gave (not enumerable, not serialised). */
 const FIELDS_SET = Symbol.for('conductor-personas.fieldsSet');
@@ -255,7 +256,10 @@ function sanitise(value: unknown, path: string, issues: ValidationIssue[], depth
 /** Flattens class-validator's error tree into issues with paths like `traits[2].value`. */
 export function mapErrors(errors: ValidationError[], parent: string, out: ValidationIssue[]): void {
   for (const error of errors) {
-    const path = /^\d+$/.test(error.property) ? joinPath(parent, Number(error.property)) : joinPath(parent, error.property);
+    // An error without a property (forbidUnknownValues) stands at its parent's path.
+    // A numeric property is an array index, except for an unknown key ({"0": …}), which is a key.
+    const isIndex = /^\d+$/.test(error.property ?? '') && !error.constraints?.whitelistValidation;
+    const path = error.property === undefined ? parent : isIndex ? joinPath(parent, Number(error.property)) : joinPath(parent, error.property);
     for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
       const text = constraint === 'whitelistValidation' ? `unknown field "${error.property}"` : message;
       // class-validator names only the property; name the whole path instead.
@@ -293,12 +297,29 @@ function dropNulls(instance: unknown): void {
   }
 }
 
-/** Validates an already-built instance tree and returns its issues (nothing thrown). */
+/** Validates an instance tree with class-validator itself and returns its issues (nothing thrown). */
 export function collectIssues(instance: Model): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   mapErrors(validateSync(instance, VALIDATOR_OPTIONS), '', issues);
   issues.push(...instance.extraIssues());
   return issues;
+}
+
+/**
+ * The reference path: class-transformer's `plainToInstance` and class-validator's `validateSync`
+ * with the library's options. `create()` uses the compiled plans instead (src/validation/compiled.ts);
+ * this is the oracle they are tested against. Returns the issues, or the instance when valid.
+ */
+export function validateWithClassValidator<M extends Model>(cls: ModelClass<M>, input: unknown): { issues: ValidationIssue[]; instance?: M } {
+  const issues: ValidationIssue[] = [];
+  const plain = sanitiseInput(cls as unknown as typeof Model, input, issues);
+  if (!plain) return { issues };
+  const instance = plainToInstance(cls, plain, { enableImplicitConversion: false }) as M;
+  prepare(instance, plain);
+  const refused = issues.map((i) => i.path);
+  const covered = (path: string) => refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
+  issues.push(...collectIssues(instance).filter((i) => !covered(i.path)));
+  return issues.length ? { issues } : { issues, instance };
 }
 
 /** Sanitises untrusted input for `cls`; issues are pushed, the clean copy returned. */
@@ -317,13 +338,18 @@ export function createModel<M extends Model>(cls: ModelClass<M>, input: unknown)
   const issues: ValidationIssue[] = [];
   const plain = sanitiseInput(cls as unknown as typeof Model, input, issues);
   if (!plain) throw new PersonaValidationError(issues, cls.name);
-  const instance = plainToInstance(cls, plain, { enableImplicitConversion: false }) as M;
+  // One pass over the compiled plans of the decorators (class-validator stays the oracle, see
+  // validateWithClassValidator and its differential test).
+  const instance = build(cls, plain) as M;
   prepare(instance, plain);
+  const found: ValidationIssue[] = [];
+  validateInstance(instance, '', found);
+  found.push(...instance.extraIssues());
   // Every problem at once: what sanitising refused, then every rule, without repeating a path
   // (or a path below it) that sanitising already reported.
   const refused = issues.map((i) => i.path);
   const covered = (path: string) => refused.some((r) => path === r || path.startsWith(`${r}.`) || path.startsWith(`${r}[`));
-  issues.push(...collectIssues(instance).filter((i) => !covered(i.path)));
+  issues.push(...(refused.length ? found.filter((i) => !covered(i.path)) : found));
   if (issues.length) throw new PersonaValidationError(issues, cls.name);
   dropNulls(instance);
   return instance;
