@@ -1,11 +1,12 @@
 import { randomUUID } from 'crypto';
 import { EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { UUID_PATTERN } from '../validation/constraints';
-import { restoreFieldPaths, setFieldPaths } from '../validation/model';
+import { Model, restoreFieldPaths, setFieldPaths } from '../validation/model';
 import { chunk } from './transaction';
 
 /**
@@ -36,6 +37,41 @@ export function personaQuery(manager: EntityManager): SelectQueryBuilder<Persona
   return manager.getRepository(PersonaConfiguration).createQueryBuilder('p');
 }
 
+/** How rows of one entity become instances: its table and columns, from TypeORM's metadata. */
+type Hydrator = { table: string; columns: ColumnMetadata[]; create: () => object };
+const hydrators = new WeakMap<object, Map<Function, Hydrator>>();
+
+function hydratorOf(manager: EntityManager, cls: Function): Hydrator {
+  const ds = manager.connection;
+  let byClass = hydrators.get(ds);
+  if (!byClass) hydrators.set(ds, (byClass = new Map()));
+  let h = byClass.get(cls);
+  if (!h) {
+    const metadata = ds.getMetadata(cls);
+    h = { table: ds.driver.escape(metadata.tableName), columns: metadata.columns, create: () => metadata.create() as object };
+    byClass.set(cls, h);
+  }
+  return h;
+}
+
+/**
+ * Rows of `cls` selected with plain SQL through TypeORM (`manager.query`, whose statements the
+ * driver caches) and hydrated with TypeORM's own column metadata and value conversions: the
+ * same instances the query builder makes, without building and aliasing a query each time.
+ */
+async function selectRows<T>(manager: EntityManager, cls: Function, where: string, parameters: Record<string, unknown>, orderBy?: string): Promise<T[]> {
+  const h = hydratorOf(manager, cls);
+  const driver = manager.connection.driver;
+  const [sql, params] = driver.escapeQueryWithParameters(`SELECT * FROM ${h.table} WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`, parameters);
+  const raws: Record<string, unknown>[] = await manager.query(sql, params);
+  return raws.map((raw) => {
+    const entity = h.create();
+    for (const column of h.columns) column.setEntityValue(entity as never, driver.prepareHydratedValue(raw[column.databaseName], column));
+    (entity as Model).normaliseAfterLoad();
+    return entity as T;
+  });
+}
+
 /** Loads the children of `personas` (3 queries in all) and makes each a clean, complete persona. */
 export async function completePersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<PersonaConfiguration[]> {
   if (!personas.length) return personas;
@@ -47,13 +83,13 @@ export async function completePersonas(manager: EntityManager, personas: Persona
   }
   for (const { key, cls } of CHILDREN) {
     for (const ids of chunk([...byId.keys()], IN_CHUNK)) {
-      const rows = await manager
-        .getRepository<PersonaTrait | KnowledgeDomain | BehaviorRule>(cls)
-        .createQueryBuilder('c')
-        .where('c.personaId IN (:...ids)', { ids })
-        .orderBy('c.personaId', 'ASC')
-        .addOrderBy('c.position', 'ASC')
-        .getMany();
+      const rows = await selectRows<PersonaTrait | KnowledgeDomain | BehaviorRule>(
+        manager,
+        cls,
+        ids.length === 1 ? '"personaId" = :id' : '"personaId" IN (:...ids)',
+        ids.length === 1 ? { id: ids[0] } : { ids },
+        '"personaId", "position"',
+      );
       for (const row of rows) {
         const owner = byId.get(row.personaId as string);
         delete row.id;
@@ -73,9 +109,8 @@ export async function completePersonas(manager: EntityManager, personas: Persona
 /** The persona with this id (UUID shape) or slug, complete, or null. No access check. */
 export async function findPersona(manager: EntityManager, idOrSlug: string): Promise<PersonaConfiguration | null> {
   if (typeof idOrSlug !== 'string' || !idOrSlug) return null;
-  const row = await personaQuery(manager)
-    .where(looksLikeId(idOrSlug) ? 'p.id = :key' : 'p.slug = :key', { key: looksLikeId(idOrSlug) ? idOrSlug.toLowerCase() : idOrSlug })
-    .getOne();
+  const byId = looksLikeId(idOrSlug);
+  const [row] = await selectRows<PersonaConfiguration>(manager, PersonaConfiguration, byId ? '"id" = :key' : '"slug" = :key', { key: byId ? idOrSlug.toLowerCase() : idOrSlug });
   if (!row) return null;
   return (await completePersonas(manager, [row]))[0];
 }
@@ -84,7 +119,7 @@ export async function findPersona(manager: EntityManager, idOrSlug: string): Pro
 export async function findPersonasByIds(manager: EntityManager, ids: readonly string[]): Promise<PersonaConfiguration[]> {
   const rows: PersonaConfiguration[] = [];
   for (const part of chunk([...new Set(ids)], IN_CHUNK)) {
-    rows.push(...(await personaQuery(manager).where('p.id IN (:...ids)', { ids: part }).getMany()));
+    rows.push(...(await selectRows<PersonaConfiguration>(manager, PersonaConfiguration, '"id" IN (:...ids)', { ids: part })));
   }
   return completePersonas(manager, rows);
 }

@@ -143,7 +143,7 @@ export function isDomainActive(domain: KnowledgeDomain, context: string | undefi
 // ---------------------------------------------------------------------------------------------
 
 /** One droppable line (or block) of the prompt, counted once. */
-type Item = { section: PromptSectionName; text: string; tokens: number; drop?: DroppedItem; heading?: boolean; order: number };
+type Item = { section: PromptSectionName; text: string; tokens?: number; drop?: DroppedItem; heading?: boolean; order: number };
 
 /**
  * Renders a persona into a system prompt, deterministic for the same input, in a fixed order:
@@ -153,7 +153,9 @@ type Item = { section: PromptSectionName; text: string; tokens: number; drop?: D
  * alone do not fit, `BudgetExceededError` says how many tokens they need.
  */
 export function renderSystemPrompt(persona: PersonaConfiguration, options: RenderOptions = {}): RenderedPrompt {
-  const count = options.counter ?? o200kTokenCounter;
+  // Items are counted through a memo (a persona renders again and again); the final text never is.
+  const count = options.counter ?? memoCounter;
+  const countText = options.counter ?? o200kTokenCounter;
   const { context, tokenBudget } = options;
   if (tokenBudget !== undefined && (!Number.isInteger(tokenBudget) || tokenBudget < 1)) {
     throw new PersonaValidationError([{ path: 'tokenBudget', constraint: 'isInt', message: 'tokenBudget must be a positive integer' }], 'options');
@@ -165,9 +167,9 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const items: Item[] = [];
   const dropped: DroppedItem[] = [];
   let order = 0;
-  const add = (section: PromptSectionName, text: string, drop?: DroppedItem) => items.push({ section, text, tokens: count(text), drop, order: order++ });
+  const add = (section: PromptSectionName, text: string, drop?: DroppedItem) => items.push({ section, text, drop, order: order++ });
   // A heading stays while anything under it stays.
-  const heading = (section: PromptSectionName, text: string) => items.push({ section, text, tokens: count(text), heading: true, order: order++ });
+  const heading = (section: PromptSectionName, text: string) => items.push({ section, text, heading: true, order: order++ });
 
   // identity — never dropped
   add('identity', `# ${persona.name}`);
@@ -233,13 +235,12 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
     add('memory', lines.join('\n'), { kind: 'memory', name: 'memoryConfig', reason: 'budget' });
   }
 
-  const kept = new Set(items);
-  if (tokenBudget !== undefined) fit(items, kept, tokenBudget, count, dropped);
+  const kept = tokenBudget === undefined ? new Set(items) : fit(items, tokenBudget, count, countText, dropped);
 
   const finalItems = items.filter((i) => kept.has(i));
   const text = join(finalItems);
-  const tokens = count(text);
-  const sections = sectionsOf(finalItems);
+  const tokens = countText(text);
+  const sections = sectionsOf(finalItems, count);
   return {
     text,
     tokens,
@@ -264,12 +265,13 @@ function join(items: Item[]): string {
   return parts.join('');
 }
 
-function sectionsOf(items: Item[]): RenderedSection[] {
+function sectionsOf(items: Item[], count: TokenCounter): RenderedSection[] {
   const out: RenderedSection[] = [];
   for (const item of items) {
+    const tokens = (item.tokens ??= count(item.text));
     const last = out[out.length - 1];
-    if (last && last.name === item.section) last.tokens += item.tokens;
-    else out.push({ name: item.section, tokens: item.tokens });
+    if (last && last.name === item.section) last.tokens += tokens;
+    else out.push({ name: item.section, tokens });
   }
   return out;
 }
@@ -314,43 +316,75 @@ function dropOrder(items: Item[]): Item[] {
 }
 
 /**
- * Drops items until the text fits. Each item was counted once when it was rendered; the running
- * total (items plus separators) is kept by subtraction, and the joined text is encoded only to
- * confirm the result: fitting never re-encodes the whole prompt at every step.
+ * Keeps what fits, in the drop order read backwards: the required core first (identity and
+ * mandatory rules, and the headings they need), then the most important optional item, the next,
+ * … until one does not fit; it and everything after it (less important) are dropped. That keeps
+ * exactly what dropping "lowest first until it fits" keeps, but counts only what is kept (plus the
+ * one that did not fit): a 3,000-token persona fitted to 500 tokens encodes about 500 tokens of
+ * items. The running total adds counts, never re-encodes; the joined text is encoded once at the
+ * end to confirm it (and, rarely, once more after dropping the last item kept).
  */
-function fit(items: Item[], kept: Set<Item>, budget: number, count: TokenCounter, dropped: DroppedItem[]): void {
-  const keptItems = () => items.filter((i) => kept.has(i));
-  const required = items.filter((i) => !i.drop && (!i.heading || hasBody(items, i, (x) => !x.drop)));
-  const requiredTokens = count(join(required));
-  if (requiredTokens > budget) throw new BudgetExceededError(requiredTokens, budget);
-
-  // The estimate adds the items' own counts and their separators' counts: numbers, no encoding.
-  const lineBreak = count('\n');
-  const blankLine = count('\n\n');
-  const estimate = () => {
-    let total = 0;
-    let last: PromptSectionName | undefined;
-    for (const i of keptItems()) {
-      total += i.tokens + (last === undefined ? 0 : i.section === last ? lineBreak : blankLine);
-      last = i.section;
+function fit(items: Item[], budget: number, count: TokenCounter, countText: TokenCounter, dropped: DroppedItem[]): Set<Item> {
+  const tokensOf = (i: Item) => (i.tokens ??= count(i.text));
+  const kept = new Set<Item>();
+  const headingOf = new Map<PromptSectionName, Item>();
+  for (const i of items) if (i.heading) headingOf.set(i.section, i);
+  // Every item costs itself plus one separator (a line break or a blank line: one token each).
+  const separator = Math.max(count('\n'), count('\n\n'));
+  let total = -separator;
+  const take = (i: Item) => {
+    const h = headingOf.get(i.section);
+    if (h && !kept.has(h)) {
+      kept.add(h);
+      total += tokensOf(h) + separator;
     }
-    return total;
+    kept.add(i);
+    total += tokensOf(i) + separator;
   };
-  const candidates = dropOrder(items);
-  const dropNext = () => {
-    const item = candidates.shift();
-    if (!item) return false;
-    kept.delete(item);
-    dropped.push(item.drop as DroppedItem);
-    for (const h of items) if (h.heading && kept.has(h) && !hasBody(items, h, (x) => kept.has(x))) kept.delete(h);
-    return true;
-  };
-  while (estimate() > budget && dropNext());
-  // Confirm with one exact count of the joined text (joining can merge tokens); rarely loops.
-  while (count(join(keptItems())) > budget && dropNext());
+  for (const i of items) if (!i.drop && !i.heading) take(i);
+  if (items.some((i) => !i.drop && !i.heading && i.section === 'identity') && total > budget) {
+    const requiredTokens = countText(join(items.filter((i) => kept.has(i))));
+    if (requiredTokens > budget) throw new BudgetExceededError(requiredTokens, budget);
+  }
+  const order = dropOrder(items).reverse();
+  const added: Item[] = [];
+  let stop = order.length;
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    const h = headingOf.get(i.section);
+    const cost = tokensOf(i) + separator + (h && !kept.has(h) ? tokensOf(h) + separator : 0);
+    if (total + cost > budget) {
+      stop = k;
+      break;
+    }
+    take(i);
+    added.push(i);
+  }
+  for (const i of order.slice(stop).reverse()) dropped.push(i.drop as DroppedItem);
+  // Confirm with one exact count of the joined text (joining can merge tokens).
+  while (countText(join(items.filter((i) => kept.has(i)))) > budget) {
+    const last = added.pop();
+    if (!last) {
+      const requiredTokens = countText(join(items.filter((i) => kept.has(i))));
+      throw new BudgetExceededError(requiredTokens, budget);
+    }
+    kept.delete(last);
+    dropped.unshift(last.drop as DroppedItem);
+    const h = headingOf.get(last.section);
+    if (h && !items.some((x) => x !== h && x.section === last.section && kept.has(x))) kept.delete(h);
+  }
+  return kept;
 }
 
-/** True when some non-heading item of the heading's section passes `keep`. */
-function hasBody(items: Item[], heading: Item, keep: (i: Item) => boolean): boolean {
-  return items.some((i) => i.section === heading.section && !i.heading && keep(i));
-}
+/** Token counts of item texts, remembered (most recent 20,000 texts up to 20,000 characters each). */
+const memo = new Map<string, number>();
+const memoCounter: TokenCounter = (text) => {
+  if (text.length > 20_000) return o200kTokenCounter(text);
+  let n = memo.get(text);
+  if (n === undefined) {
+    n = o200kTokenCounter(text);
+    if (memo.size >= 20_000) memo.delete(memo.keys().next().value as string);
+    memo.set(text, n);
+  }
+  return n;
+};

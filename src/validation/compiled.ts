@@ -26,7 +26,7 @@ type Property = {
   transforms: Transform[];
 };
 /** The compiled plan of one model class. */
-export type Plan = { cls: new () => object; properties: Property[]; byName: Map<string, Property> };
+export type Plan = { cls: new () => object; name: string; properties: Property[]; byName: Map<string, Property> };
 
 type ValidationUtilsModule = { ValidationUtils: { replaceMessageSpecialTokens(message: unknown, args: ValidationArguments): string } };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,7 +66,7 @@ export function planOf(cls: new () => object): Plan {
       transforms: typeStorage.findTransformMetadatas(cls, name, 0).map((t) => t.transformFn),
     });
   }
-  plan = { cls, properties, byName: new Map(properties.map((p) => [p.name, p])) };
+  plan = { cls, name: cls.name, properties, byName: new Map(properties.map((p) => [p.name, p])) };
   plans.set(cls, plan);
   return plan;
 }
@@ -126,17 +126,31 @@ export function validateInstance(instance: object, path: string, issues: Validat
     return;
   }
   const record = instance as Record<string, unknown>;
-  for (const key of [...(unknownKeys.get(instance) ?? []), ...Object.keys(record).filter((k) => !plan.byName.has(k))]) {
-    issues.push({ path: join(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+  const unknown = unknownKeys.get(instance);
+  if (unknown) for (const key of unknown) issues.push({ path: join(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+  for (const key in record) {
+    if (!plan.byName.has(key) && Object.prototype.hasOwnProperty.call(record, key)) {
+      issues.push({ path: join(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+    }
   }
+  // One arguments object per instance, as class-validator's validators read it (object, constraints).
+  const args: ValidationArguments = { targetName: plan.name, property: '', object: instance, value: undefined, constraints: [] };
   for (const property of plan.properties) {
     const value = record[property.name];
     if (property.optional && (value === null || value === undefined)) continue;
     let failed = false;
-    const args: ValidationArguments = { targetName: plan.cls.name, property: property.name, object: instance, value, constraints: [] };
+    args.property = property.name;
+    args.value = value;
     for (const check of property.checks) {
       args.constraints = check.meta.constraints;
-      const ok = check.each && Array.isArray(value) ? value.every((v) => check.instance.validate(v, args)) : check.instance.validate(value, args);
+      let ok: boolean;
+      if (check.each && Array.isArray(value)) {
+        ok = true;
+        for (const v of value) if (!check.instance.validate(v, args)) {
+          ok = false;
+          break;
+        }
+      } else ok = check.instance.validate(value, args);
       if (!ok) {
         const at = join(path, property.name);
         issues.push({ path: at, constraint: check.type, message: messageOf(check, instance, value, at, property.name) });

@@ -5,8 +5,12 @@ import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { build, validateInstance } from './compiled';
 
-/** Where an instance keeps the names of the fields its caller gave (not enumerable, not serialised). */
-const FIELDS_SET = Symbol.for('conductor-personas.fieldsSet');
+/**
+ * The names of the fields each instance's caller gave: beside the instance, never on it (not
+ * serialised, not validated). Kept as the caller's plain object until first asked for.
+ */
+const FIELDS_SET = new WeakMap<object, Set<string> | Record<string, unknown>>();
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -106,11 +110,18 @@ function normaliseNulls(model: Model): void {
 
 /** The top-level fields the caller of `create()` gave (like Pydantic's `model_fields_set`). */
 export function fieldsSet(model: object): ReadonlySet<string> {
-  return ((model as Record<symbol, Set<string>>)[FIELDS_SET] as Set<string> | undefined) ?? new Set();
+  const entry = FIELDS_SET.get(model);
+  if (!entry) return EMPTY;
+  if (entry instanceof Set) return entry;
+  // Schema order, not input order, so that two equal personas report equal field sets.
+  const set = new Set<string>();
+  for (const k of schemaFields(model.constructor)) if (entry[k] !== undefined && entry[k] !== null) set.add(k);
+  FIELDS_SET.set(model, set);
+  return set;
 }
 
 function setFieldsSet(model: object, fields: Iterable<string>): void {
-  Object.defineProperty(model, FIELDS_SET, { value: new Set(fields), enumerable: false, configurable: true, writable: true });
+  FIELDS_SET.set(model, fields instanceof Set ? fields : new Set(fields));
 }
 
 /**
@@ -272,9 +283,8 @@ export function mapErrors(errors: ValidationError[], parent: string, out: Valida
 /** Marks what the caller gave and applies the defaults of every model in the tree. */
 export function prepare(instance: unknown, plain: unknown): void {
   if (!(instance instanceof Model)) return;
-  // Schema order, not input order, so that two equal personas report equal field sets.
-  const given = isPlainObject(plain) ? schemaFields(instance.constructor).filter((k) => plain[k] !== undefined && plain[k] !== null) : [];
-  setFieldsSet(instance, given);
+  if (isPlainObject(plain)) FIELDS_SET.set(instance, plain);
+  else FIELDS_SET.set(instance, EMPTY as Set<string>);
   instance.applyDefaults();
   const record = instance as unknown as Record<string, unknown>;
   for (const key of Object.keys(record)) {

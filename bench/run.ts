@@ -1,0 +1,398 @@
+/**
+ * `npm run bench` — every figure is a ratio against a baseline measured in the same process on
+ * the same data (raw better-sqlite3, pg, ajv, one encode()), so that it holds on a noisy machine.
+ * Each measurement: warm-up, then the median of at least 5 runs. `-- --quick` is a smoke run.
+ * Writes bench/results.json: [{ name, ours, baseline, unit, ratio, goal, met }].
+ */
+import 'reflect-metadata';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import Database from 'better-sqlite3';
+import { randomBytes } from 'crypto';
+import { writeFileSync } from 'fs';
+import { encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import { cpus, totalmem } from 'os';
+import { join } from 'path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import {
+  createDataSource,
+  InheritanceResolver,
+  PersonaConfiguration,
+  personaJsonSchema,
+  PersonaRuntime,
+  PersonaStore,
+  renderSystemPrompt,
+  setFieldPaths,
+  toPlain,
+} from '../src';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 2 : 5;
+const actor = { id: 'bench' };
+
+type Result = { name: string; ours: number; baseline: number; unit: string; ratio: number; goal: string; met: boolean };
+const results: Result[] = [];
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Milliseconds of one call of `fn`, median of `runs` after one warm-up. */
+async function time(fn: () => unknown | Promise<unknown>, runs = RUNS, setup?: () => unknown | Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = -1; i < runs; i++) {
+    if (setup) await setup();
+    const start = process.hrtime.bigint();
+    await fn();
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (i >= 0) samples.push(ms);
+  }
+  return median(samples);
+}
+
+/** Milliseconds per operation of a fast `fn`, run in batches of `n`. */
+async function perOp(fn: () => unknown, n: number): Promise<number> {
+  return (await time(() => {
+    for (let i = 0; i < n; i++) fn();
+  })) / n;
+}
+
+function record(name: string, ours: number, baseline: number, unit: string, ratio: number, goal: string): void {
+  const [op, limit] = goal.split(' ');
+  const met = op === '<=' ? ratio <= Number(limit) : ratio >= Number(limit);
+  results.push({ name, ours: round(ours), baseline: round(baseline), unit, ratio: round(ratio), goal, met });
+  console.log(`${met ? 'met ' : 'MISS'}  ${name.padEnd(58)} ours ${fmt(ours)} ${unit}, baseline ${fmt(baseline)} ${unit}, ratio ${round(ratio)} (goal ${goal})`);
+}
+const round = (n: number) => Math.round(n * 1000) / 1000;
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3));
+
+/** A persona with 10 traits, 5 domains and 10 rules. */
+function persona(i: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: `Bench persona ${i}`,
+    slug: `bench-${i}`,
+    description: 'A persona used by the benchmarks, with a realistic amount of text in its description.',
+    status: 'active',
+    traits: Array.from({ length: 10 }, (_, t) => ({ name: `trait-${t}`, category: 'personality', value: (t * 9) % 100, weight: (t % 10) + 0.5 })),
+    knowledgeDomains: Array.from({ length: 5 }, (_, d) => ({
+      name: `domain-${d}`,
+      expertiseLevel: (d % 10) + 1,
+      topics: [`topic ${d}`, `subject ${d}`],
+      tools: [`tool-${d}`],
+      activationKeywords: [`keyword${d}`, `phrase ${d}`],
+      description: `Knowledge of domain ${d}. `.repeat(10),
+    })),
+    behaviorRules: Array.from({ length: 10 }, (_, r) => ({ name: `rule-${r}`, condition: `situation ${r} arises`, action: `respond following procedure ${r}`, priority: r * 10, isMandatory: r === 0 })),
+    responseStyle: { type: 'technical', tone: 'precise', formalityLevel: 7, verbosity: 6, formattingPreferences: { markdown: true } },
+    temperature: 0.4,
+    modelPreferences: ['gpt-4o'],
+    tags: ['bench', `group-${i % 10}`],
+    metadata: { team: 'bench', index: i },
+    ...extra,
+  };
+}
+
+async function sqlite(): Promise<DataSource> {
+  return createDataSource({ database: ':memory:' }).initialize();
+}
+
+async function pgUrl(): Promise<string | undefined> {
+  const url = process.env.PERSONAS_TEST_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.end();
+    return url;
+  } catch {
+    return undefined;
+  }
+}
+
+async function freshPgDatabase(base: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `personas_bench_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new Client({ connectionString: base });
+    await c.connect();
+    await c.query(sql);
+    await c.end();
+  };
+  await admin(`CREATE DATABASE "${name}"`);
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function benchValidation(): Promise<void> {
+  const plain = persona(1, { createdBy: 'bench' });
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(personaJsonSchema());
+  if (!validate(plain)) throw new Error(`bench persona is invalid for ajv: ${JSON.stringify(validate.errors)}`);
+  const n = quick ? 200 : 2000;
+  const ours = await perOp(() => PersonaConfiguration.create(plain), n);
+  const baseline = await perOp(() => validate(plain), n * 10);
+  record('validate a persona (10 traits, 5 domains, 10 rules), plain → instance', 1 / ours, 1 / baseline, 'ops/ms', baseline / ours, '>= 0.1');
+}
+
+/** The exact rows our store writes, as raw better-sqlite3 inserts (the baseline of the bulk save). */
+function rawSqliteInsert(db: Database.Database, personas: PersonaConfiguration[]): void {
+  const cols = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
+  const insert = (table: string) => {
+    const c = cols(table);
+    return { c, stmt: db.prepare(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES (${c.map(() => '?').join(',')})`) };
+  };
+  const p = insert('personas');
+  const children = { traits: insert('persona_traits'), knowledgeDomains: insert('persona_knowledge_domains'), behaviorRules: insert('persona_behavior_rules') };
+  const rev = insert('persona_revisions');
+  const met = insert('persona_metrics');
+  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
+  const v = (x: unknown) => (x === undefined ? null : typeof x === 'boolean' ? (x ? 1 : 0) : Array.isArray(x) || (x && typeof x === 'object') ? JSON.stringify(x) : x);
+  db.transaction(() => {
+    for (const persona of personas) {
+      const id = randomBytes(16).toString('hex');
+      const row: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now, storedFieldPaths: JSON.stringify(setFieldPaths(persona)) };
+      const flat: Record<string, unknown> = {};
+      for (const [k, value] of Object.entries(row)) {
+        if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
+          for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = sv;
+        } else flat[k] = value;
+      }
+      p.stmt.run(p.c.map((c) => v(flat[c])));
+      for (const [key, ins] of Object.entries(children)) {
+        (persona[key as 'traits'] as unknown as Record<string, unknown>[]).forEach((child, position) => {
+          const r: Record<string, unknown> = { ...toPlain(child as never), id: randomBytes(16).toString('hex'), personaId: id, position };
+          ins.stmt.run(ins.c.map((c) => v(r[c])));
+        });
+      }
+      rev.stmt.run(rev.c.map((c) => v({ id: randomBytes(16).toString('hex'), personaId: id, version: 1, changedBy: 'bench', changedAt: now, snapshot: row, fieldPaths: setFieldPaths(persona) }[c])));
+      met.stmt.run(met.c.map((c) => v({ personaId: id, totalInteractions: 0, successfulInteractions: 0, failedInteractions: 0, totalInputTokens: 0, totalOutputTokens: 0, totalResponseTimeMs: 0, ratingCount: 0, ratingSum: 0 }[c] ?? null)));
+    }
+  })();
+}
+
+async function benchBulkSqlite(count: number): Promise<{ ours: number; baseline: number }> {
+  const items = Array.from({ length: count }, (_, i) => persona(i));
+  const built = items.map((p) => PersonaConfiguration.create({ ...p, createdBy: 'bench' }));
+  let ds: DataSource | undefined;
+  const ours = await time(
+    () => new PersonaStore(ds as DataSource).createMany(items as never[], actor),
+    RUNS,
+    async () => {
+      if (ds) await ds.destroy();
+      ds = await sqlite();
+    },
+  );
+  const rawDs = await sqlite();
+  const raw = (rawDs.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const baseline = await time(
+    () => rawSqliteInsert(raw, built),
+    RUNS,
+    () => {
+      for (const t of ['persona_revisions', 'persona_metrics', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'personas']) raw.exec(`DELETE FROM "${t}"`);
+    },
+  );
+  await rawDs.destroy();
+  if (ds) await ds.destroy();
+  return { ours, baseline };
+}
+
+async function benchBulkPostgres(base: string, count: number): Promise<void> {
+  const items = Array.from({ length: count }, (_, i) => persona(i));
+  const built = items.map((p) => PersonaConfiguration.create({ ...p, createdBy: 'bench' }));
+  const db = await freshPgDatabase(base);
+  const ds = await createDataSource({ url: db.url, installExtensions: false }).initialize();
+  const truncate = () => ds.query('TRUNCATE persona_revisions, persona_metrics, persona_traits, persona_knowledge_domains, persona_behavior_rules, personas CASCADE');
+  try {
+    const ours = await time(() => new PersonaStore(ds).createMany(items as never[], actor), RUNS, truncate);
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const baseline = await time(() => rawPgInsert(client, built), RUNS, truncate);
+    await client.end();
+    record(`bulk save ${count.toLocaleString('en-US')} personas in one transaction, PostgreSQL`, ours, baseline, 'ms', ours / baseline, '<= 3');
+  } finally {
+    await ds.destroy();
+    await db.drop();
+  }
+}
+
+/** Multi-row INSERTs through pg, chunked under 65,535 parameters, of the same rows. */
+async function rawPgInsert(client: Client, personas: PersonaConfiguration[]): Promise<void> {
+  const columns = async (table: string) => (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.column_name as string);
+  const tables = ['personas', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'persona_revisions', 'persona_metrics'];
+  const cols = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await columns(t)])));
+  const rows: Record<string, unknown[][]> = Object.fromEntries(tables.map((t) => [t, []]));
+  const now = new Date();
+  const v = (x: unknown) => (x === undefined ? null : Array.isArray(x) || (x && typeof x === 'object' && !(x instanceof Date)) ? JSON.stringify(x) : x);
+  const uuid = () => {
+    const h = randomBytes(16).toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+  for (const persona of personas) {
+    const id = uuid();
+    const row: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now, storedFieldPaths: setFieldPaths(persona) };
+    const flat: Record<string, unknown> = {};
+    for (const [k, value] of Object.entries(row)) {
+      if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
+        for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = sv;
+      } else flat[k] = value;
+    }
+    rows.personas.push(cols.personas.map((c: string) => v(flat[c])));
+    for (const [key, table] of [['traits', 'persona_traits'], ['knowledgeDomains', 'persona_knowledge_domains'], ['behaviorRules', 'persona_behavior_rules']] as const) {
+      (persona[key] as unknown as Record<string, unknown>[]).forEach((child, position) => {
+        const r: Record<string, unknown> = { ...toPlain(child as never), id: uuid(), personaId: id, position };
+        rows[table].push(cols[table].map((c: string) => v(r[c])));
+      });
+    }
+    rows.persona_revisions.push(cols.persona_revisions.map((c: string) => v({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: now, snapshot: row, fieldPaths: setFieldPaths(persona) }[c])));
+    rows.persona_metrics.push(cols.persona_metrics.map((c: string) => ({ personaId: id } as Record<string, unknown>)[c] ?? (c === 'lastInteractionAt' ? null : 0)));
+  }
+  await client.query('BEGIN');
+  for (const table of tables) {
+    const c = cols[table] as string[];
+    const per = Math.floor(65_000 / c.length);
+    for (let i = 0; i < rows[table].length; i += per) {
+      const chunk = rows[table].slice(i, i + per);
+      const params: unknown[] = [];
+      const values = chunk.map((r) => `(${r.map((x) => `$${params.push(x)}`).join(',')})`).join(',');
+      await client.query(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES ${values}`, params);
+    }
+  }
+  await client.query('COMMIT');
+}
+
+async function benchGet(): Promise<void> {
+  const ds = await sqlite();
+  const store = new PersonaStore(ds);
+  await store.createMany(Array.from({ length: 200 }, (_, i) => persona(i)) as never[], actor);
+  const raw = (ds.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const byslug = raw.prepare('SELECT * FROM personas WHERE slug = ?');
+  const kids = ['persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules'].map((t) => raw.prepare(`SELECT * FROM "${t}" WHERE "personaId" = ? ORDER BY position`));
+  const jsonCols = new Set(['modelPreferences', 'tags', 'metadata', 'storedFieldPaths', 'responseStyleFormattingpreferences', 'memoryConfigPrioritytopics', 'voiceConfigProvideroptions', 'value', 'topics', 'tools', 'activationKeywords', 'exceptions']);
+  const parse = (row: Record<string, unknown>) => {
+    for (const k of Object.keys(row)) if (jsonCols.has(k) && typeof row[k] === 'string') row[k] = JSON.parse(row[k] as string);
+    return row;
+  };
+  const rawGet = (slug: string) => {
+    const p = parse(byslug.get(slug) as Record<string, unknown>);
+    return { ...p, children: kids.map((k) => (k.all(p.id) as Record<string, unknown>[]).map(parse)) };
+  };
+  const n = quick ? 50 : 500;
+  const ours = await time(async () => {
+    for (let i = 0; i < n; i++) await store.get(`bench-${i % 200}`, actor);
+  });
+  const baseline = await time(() => {
+    for (let i = 0; i < n; i++) rawGet(`bench-${i % 200}`);
+  });
+  record('get by slug with all children, SQLite (4 queries)', ours / n, baseline / n, 'ms', ours / baseline, '<= 3');
+  await ds.destroy();
+}
+
+async function lineage(ds: DataSource, depth: number): Promise<string> {
+  const store = new PersonaStore(ds, { maxInheritanceDepth: 64 });
+  let parentId: string | undefined;
+  let slug = '';
+  for (let i = 0; i < depth; i++) {
+    slug = `line-${depth}-${i}`;
+    const p = await store.create(persona(i, { slug, parentId, name: `Level ${i}` }) as never, actor);
+    parentId = p.id;
+  }
+  return slug;
+}
+
+async function benchResolve(): Promise<void> {
+  const ds = await sqlite();
+  const store = new PersonaStore(ds);
+  const resolver = new InheritanceResolver(ds, { maxDepth: 64 });
+  const leaf = await lineage(ds, 5);
+  const chainSlugs = Array.from({ length: 5 }, (_, i) => `line-5-${4 - i}`);
+  const n = quick ? 20 : 200;
+  const ours = await time(async () => {
+    for (let i = 0; i < n; i++) await resolver.resolve(leaf, actor);
+  });
+  const baseline = await time(async () => {
+    for (let i = 0; i < n; i++) for (const slug of chainSlugs) await store.get(slug, actor);
+  });
+  record('resolve a depth-5 lineage (5 queries) vs a get() loop (20 queries)', ours / n, baseline / n, 'ms', ours / baseline, '<= 5');
+
+  const leaf4 = await lineage(ds, 4);
+  const leaf32 = await lineage(ds, 32);
+  const d4 = await time(async () => {
+    for (let i = 0; i < n; i++) await resolver.resolve(leaf4, actor);
+  });
+  const d32 = await time(async () => {
+    for (let i = 0; i < n; i++) await resolver.resolve(leaf32, actor);
+  });
+  record('growth: resolve at lineage depth 32 vs depth 4 (8x the personas)', d32 / n, d4 / n, 'ms', d32 / d4, '<= 9');
+  await ds.destroy();
+}
+
+async function benchRuntime(): Promise<void> {
+  const ds = await sqlite();
+  const leaf = await lineage(ds, 3);
+  const runtime = new PersonaRuntime(ds);
+  const options = { actor, context: 'keyword1 and phrase 2 please', tokenBudget: 600 };
+  await runtime.prompt(leaf, options);
+  const n = quick ? 20 : 300;
+  const cached = await time(async () => {
+    for (let i = 0; i < n; i++) await runtime.prompt(leaf, options);
+  });
+  const cold = await time(async () => {
+    for (let i = 0; i < n; i++) {
+      runtime.clearCache();
+      await runtime.prompt(leaf, options);
+    }
+  });
+  record('PersonaRuntime.prompt cached vs cold (empty cache)', cached / n, cold / n, 'ms', cold / cached, '>= 20');
+  await ds.destroy();
+}
+
+async function benchRender(): Promise<void> {
+  // About 2,000 tokens: 60 traits, 10 domains with knowledge text, 60 rules.
+  const big = PersonaConfiguration.create({
+    ...persona(1, { createdBy: 'bench' }),
+    traits: Array.from({ length: 60 }, (_, t) => ({ name: `trait-${t}`, category: 'personality', value: t % 100, weight: (t % 10) + 0.5, description: `how trait ${t} shows` })),
+    knowledgeDomains: Array.from({ length: 10 }, (_, d) => ({ name: `domain-${d}`, expertiseLevel: (d % 10) + 1, topics: [`topic ${d}`], description: `Facts about domain ${d}: `.repeat(12) })),
+    behaviorRules: Array.from({ length: 60 }, (_, r) => ({ name: `rule-${r}`, condition: `situation ${r} arises in the conversation`, action: `respond following procedure ${r} carefully`, priority: r % 100, isMandatory: r < 2 })),
+  });
+  const full = renderSystemPrompt(big);
+  const fitted = renderSystemPrompt(big, { tokenBudget: 500 });
+  if (fitted.tokens > 500) throw new Error('render exceeded its budget');
+  const n = quick ? 10 : 100;
+  const ours = await time(() => {
+    for (let i = 0; i < n; i++) renderSystemPrompt(big, { tokenBudget: 500 });
+  });
+  const baseline = await time(() => {
+    for (let i = 0; i < n; i++) encode(fitted.text, { disallowedSpecial: new Set() });
+  });
+  record(`render + fit a ${full.tokens.toLocaleString('en-US')}-token persona to 500 tokens vs one encode() of the result`, ours / n, baseline / n, 'ms', ours / baseline, '<= 2');
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`conductor-personas benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${RUNS} runs after a warm-up\n`);
+  await benchValidation();
+  const size = quick ? 200 : 10_000;
+  const bulk = await benchBulkSqlite(size);
+  record(`bulk save ${size.toLocaleString('en-US')} personas in one transaction, SQLite`, bulk.ours, bulk.baseline, 'ms', bulk.ours / bulk.baseline, '<= 3');
+  const small = await benchBulkSqlite(size / 10);
+  record(`growth: bulk save ${size.toLocaleString('en-US')} vs ${(size / 10).toLocaleString('en-US')} personas, SQLite`, bulk.ours, small.ours, 'ms', bulk.ours / small.ours, '<= 11');
+  const pg = await pgUrl();
+  if (pg) await benchBulkPostgres(pg, size);
+  else console.log('skip  bulk save, PostgreSQL: no server at PERSONAS_TEST_PG_URL (or 127.0.0.1:5432)');
+  await benchGet();
+  await benchResolve();
+  await benchRuntime();
+  await benchRender();
+  const file = join(__dirname, '..', '..', 'bench', 'results.json');
+  if (!quick) writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${results.filter((r) => r.met).length} of ${results.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (quick run: results not written)' : `; wrote ${file}`}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
