@@ -138,41 +138,51 @@ async function benchValidation(): Promise<void> {
   record('validate a persona (10 traits, 5 domains, 10 rules), plain → instance', 1 / ours, 1 / baseline, 'ops/ms', baseline / ours, '>= 0.1');
 }
 
-/** The exact rows our store writes, as raw better-sqlite3 inserts (the baseline of the bulk save). */
-function rawSqliteInsert(db: Database.Database, personas: PersonaConfiguration[]): void {
-  const cols = (table: string) => (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
-  const insert = (table: string) => {
-    const c = cols(table);
-    return { c, stmt: db.prepare(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES (${c.map(() => '?').join(',')})`) };
+/** The rows our store writes for `personas`, table by table, as column → value records (JSON as text). */
+function rowsOf(personas: PersonaConfiguration[], now: Date, json: (x: unknown) => unknown): Record<string, Record<string, unknown>[]> {
+  const out: Record<string, Record<string, unknown>[]> = { personas: [], persona_traits: [], persona_knowledge_domains: [], persona_behavior_rules: [], persona_revisions: [], persona_metrics: [] };
+  const uuid = () => {
+    const h = randomBytes(16).toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
   };
-  const p = insert('personas');
-  const children = { traits: insert('persona_traits'), knowledgeDomains: insert('persona_knowledge_domains'), behaviorRules: insert('persona_behavior_rules') };
-  const rev = insert('persona_revisions');
-  const met = insert('persona_metrics');
-  const now = new Date().toISOString().replace('T', ' ').replace('Z', '');
-  const v = (x: unknown) => (x === undefined ? null : typeof x === 'boolean' ? (x ? 1 : 0) : Array.isArray(x) || (x && typeof x === 'object') ? JSON.stringify(x) : x);
-  db.transaction(() => {
-    for (const persona of personas) {
-      const id = randomBytes(16).toString('hex');
-      const row: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now, storedFieldPaths: JSON.stringify(setFieldPaths(persona)) };
-      const flat: Record<string, unknown> = {};
-      for (const [k, value] of Object.entries(row)) {
-        if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
-          for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = sv;
-        } else flat[k] = value;
-      }
-      p.stmt.run(p.c.map((c) => v(flat[c])));
-      for (const [key, ins] of Object.entries(children)) {
-        (persona[key as 'traits'] as unknown as Record<string, unknown>[]).forEach((child, position) => {
-          const r: Record<string, unknown> = { ...toPlain(child as never), id: randomBytes(16).toString('hex'), personaId: id, position };
-          ins.stmt.run(ins.c.map((c) => v(r[c])));
-        });
-      }
-      rev.stmt.run(rev.c.map((c) => v({ id: randomBytes(16).toString('hex'), personaId: id, version: 1, changedBy: 'bench', changedAt: now, snapshot: row, fieldPaths: setFieldPaths(persona) }[c])));
-      met.stmt.run(met.c.map((c) => v({ personaId: id, totalInteractions: 0, successfulInteractions: 0, failedInteractions: 0, totalInputTokens: 0, totalOutputTokens: 0, totalResponseTimeMs: 0, ratingCount: 0, ratingSum: 0 }[c] ?? null)));
+  for (const persona of personas) {
+    const id = uuid();
+    const plain: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now };
+    const flat: Record<string, unknown> = { storedFieldPaths: json(setFieldPaths(persona)) };
+    for (const [k, value] of Object.entries(plain)) {
+      if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
+        for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = json(sv);
+      } else flat[k] = json(value);
     }
+    out.personas.push(flat);
+    for (const [key, table] of [['traits', 'persona_traits'], ['knowledgeDomains', 'persona_knowledge_domains'], ['behaviorRules', 'persona_behavior_rules']] as const) {
+      (persona[key] as unknown as object[]).forEach((child, position) => {
+        const r: Record<string, unknown> = { id: uuid(), personaId: id, position };
+        for (const [k, v] of Object.entries(toPlain(child))) r[k] = json(v);
+        out[table].push(r);
+      });
+    }
+    out.persona_revisions.push({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: json(now), snapshot: JSON.stringify(plain), fieldPaths: JSON.stringify(setFieldPaths(persona)) });
+    out.persona_metrics.push({ personaId: id, totalInteractions: 0, successfulInteractions: 0, failedInteractions: 0, totalInputTokens: 0, totalOutputTokens: 0, totalResponseTimeMs: 0, ratingCount: 0, ratingSum: 0, lastInteractionAt: null });
+  }
+  return out;
+}
+
+const TABLES = ['personas', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'persona_revisions', 'persona_metrics'];
+
+/** The baseline of the SQLite bulk save: the same rows, through raw better-sqlite3 prepared statements in one transaction. */
+function rawSqliteInsert(db: Database.Database, rows: Record<string, Record<string, unknown>[]>): void {
+  const statements = TABLES.map((table) => {
+    const c = (db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((x) => x.name);
+    return { table, c, stmt: db.prepare(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES (${c.map(() => '?').join(',')})`) };
+  });
+  db.transaction(() => {
+    for (const { table, c, stmt } of statements) for (const row of rows[table]) stmt.run(c.map((k) => row[k] ?? null));
   })();
 }
+
+const sqliteValue = (x: unknown) =>
+  x === undefined ? null : typeof x === 'boolean' ? (x ? 1 : 0) : x instanceof Date ? x.toISOString().replace('T', ' ').replace('Z', '') : Array.isArray(x) || (x && typeof x === 'object') ? JSON.stringify(x) : x;
 
 async function benchBulkSqlite(count: number): Promise<{ ours: number; baseline: number }> {
   const items = Array.from({ length: count }, (_, i) => persona(i));
@@ -188,8 +198,9 @@ async function benchBulkSqlite(count: number): Promise<{ ours: number; baseline:
   );
   const rawDs = await sqlite();
   const raw = (rawDs.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  const rows = rowsOf(built, new Date(), sqliteValue);
   const baseline = await time(
-    () => rawSqliteInsert(raw, built),
+    () => rawSqliteInsert(raw, rows),
     RUNS,
     () => {
       for (const t of ['persona_revisions', 'persona_metrics', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'personas']) raw.exec(`DELETE FROM "${t}"`);
@@ -210,7 +221,13 @@ async function benchBulkPostgres(base: string, count: number): Promise<void> {
     const ours = await time(() => new PersonaStore(ds).createMany(items as never[], actor), RUNS, truncate);
     const client = new Client({ connectionString: db.url });
     await client.connect();
-    const baseline = await time(() => rawPgInsert(client, built), RUNS, truncate);
+    const cols: Record<string, string[]> = {};
+    for (const table of TABLES) {
+      cols[table] = (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.column_name as string);
+    }
+    const pgValue = (x: unknown) => (x === undefined ? null : Array.isArray(x) || (x && typeof x === 'object' && !(x instanceof Date)) ? JSON.stringify(x) : x);
+    const rows = rowsOf(built, new Date(), pgValue);
+    const baseline = await time(() => rawPgInsert(client, rows, cols), RUNS, truncate);
     await client.end();
     record(`bulk save ${count.toLocaleString('en-US')} personas in one transaction, PostgreSQL`, ours, baseline, 'ms', ours / baseline, '<= 3');
   } finally {
@@ -219,45 +236,18 @@ async function benchBulkPostgres(base: string, count: number): Promise<void> {
   }
 }
 
-/** Multi-row INSERTs through pg, chunked under 65,535 parameters, of the same rows. */
-async function rawPgInsert(client: Client, personas: PersonaConfiguration[]): Promise<void> {
-  const columns = async (table: string) => (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.column_name as string);
-  const tables = ['personas', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'persona_revisions', 'persona_metrics'];
-  const cols = Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await columns(t)])));
-  const rows: Record<string, unknown[][]> = Object.fromEntries(tables.map((t) => [t, []]));
-  const now = new Date();
-  const v = (x: unknown) => (x === undefined ? null : Array.isArray(x) || (x && typeof x === 'object' && !(x instanceof Date)) ? JSON.stringify(x) : x);
-  const uuid = () => {
-    const h = randomBytes(16).toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  };
-  for (const persona of personas) {
-    const id = uuid();
-    const row: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now, storedFieldPaths: setFieldPaths(persona) };
-    const flat: Record<string, unknown> = {};
-    for (const [k, value] of Object.entries(row)) {
-      if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
-        for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = sv;
-      } else flat[k] = value;
-    }
-    rows.personas.push(cols.personas.map((c: string) => v(flat[c])));
-    for (const [key, table] of [['traits', 'persona_traits'], ['knowledgeDomains', 'persona_knowledge_domains'], ['behaviorRules', 'persona_behavior_rules']] as const) {
-      (persona[key] as unknown as Record<string, unknown>[]).forEach((child, position) => {
-        const r: Record<string, unknown> = { ...toPlain(child as never), id: uuid(), personaId: id, position };
-        rows[table].push(cols[table].map((c: string) => v(r[c])));
-      });
-    }
-    rows.persona_revisions.push(cols.persona_revisions.map((c: string) => v({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: now, snapshot: row, fieldPaths: setFieldPaths(persona) }[c])));
-    rows.persona_metrics.push(cols.persona_metrics.map((c: string) => ({ personaId: id } as Record<string, unknown>)[c] ?? (c === 'lastInteractionAt' ? null : 0)));
-  }
+/** The baseline of the PostgreSQL bulk save: the same rows, as multi-row INSERTs through pg chunked under 65,535 parameters, in one transaction. */
+async function rawPgInsert(client: Client, rows: Record<string, Record<string, unknown>[]>, cols: Record<string, string[]>): Promise<void> {
   await client.query('BEGIN');
-  for (const table of tables) {
-    const c = cols[table] as string[];
-    const per = Math.floor(65_000 / c.length);
+  for (const table of TABLES) {
+    const c = cols[table];
+    const per = Math.floor(65_535 / c.length);
     for (let i = 0; i < rows[table].length; i += per) {
-      const chunk = rows[table].slice(i, i + per);
       const params: unknown[] = [];
-      const values = chunk.map((r) => `(${r.map((x) => `$${params.push(x)}`).join(',')})`).join(',');
+      const values = rows[table]
+        .slice(i, i + per)
+        .map((r) => `(${c.map((k) => `$${params.push(r[k] ?? null)}`).join(',')})`)
+        .join(',');
       await client.query(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES ${values}`, params);
     }
   }
@@ -351,17 +341,17 @@ async function benchRuntime(): Promise<void> {
 }
 
 async function benchRender(): Promise<void> {
-  // About 2,000 tokens: 60 traits, 10 domains with knowledge text, 60 rules.
+  // About 2,000 tokens: 40 traits, 6 domains with knowledge text, 36 rules.
   const big = PersonaConfiguration.create({
     ...persona(1, { createdBy: 'bench' }),
-    traits: Array.from({ length: 60 }, (_, t) => ({ name: `trait-${t}`, category: 'personality', value: t % 100, weight: (t % 10) + 0.5, description: `how trait ${t} shows` })),
-    knowledgeDomains: Array.from({ length: 10 }, (_, d) => ({ name: `domain-${d}`, expertiseLevel: (d % 10) + 1, topics: [`topic ${d}`], description: `Facts about domain ${d}: `.repeat(12) })),
-    behaviorRules: Array.from({ length: 60 }, (_, r) => ({ name: `rule-${r}`, condition: `situation ${r} arises in the conversation`, action: `respond following procedure ${r} carefully`, priority: r % 100, isMandatory: r < 2 })),
+    traits: Array.from({ length: 40 }, (_, t) => ({ name: `trait-${t}`, category: 'personality', value: t % 100, weight: (t % 10) + 0.5, description: `how trait ${t} shows` })),
+    knowledgeDomains: Array.from({ length: 6 }, (_, d) => ({ name: `domain-${d}`, expertiseLevel: (d % 10) + 1, topics: [`topic ${d}`], description: `Facts about domain ${d}: `.repeat(12) })),
+    behaviorRules: Array.from({ length: 36 }, (_, r) => ({ name: `rule-${r}`, condition: `situation ${r} arises in the conversation`, action: `respond following procedure ${r} carefully`, priority: r % 100, isMandatory: r < 2 })),
   });
   const full = renderSystemPrompt(big);
   const fitted = renderSystemPrompt(big, { tokenBudget: 500 });
   if (fitted.tokens > 500) throw new Error('render exceeded its budget');
-  const n = quick ? 10 : 100;
+  const n = quick ? 200 : 2000;
   const ours = await time(() => {
     for (let i = 0; i < n; i++) renderSystemPrompt(big, { tokenBudget: 500 });
   });

@@ -22,8 +22,6 @@ const CHILDREN: { key: 'traits' | 'knowledgeDomains' | 'behaviorRules'; cls: Chi
   { key: 'behaviorRules', cls: BehaviorRule },
 ];
 
-/** Rows per multi-row INSERT: at most 10 columns a child row, far under SQLite's 32,766 parameters. */
-const INSERT_CHUNK = 500;
 /** Ids per `IN (...)` list. */
 const IN_CHUNK = 1000;
 
@@ -164,27 +162,49 @@ function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDoma
   });
 }
 
+/**
+ * Inserts rows of `cls` in multi-row INSERT statements sent through TypeORM (`manager.query`),
+ * each value converted by TypeORM's own driver (`preparePersistentValue`: JSON columns, dates,
+ * booleans), chunked under the engine's parameter limit (SQLite 32,766, PostgreSQL 65,535). No
+ * SELECT per row, no query-builder work per value; equal chunk sizes reuse one cached statement.
+ */
+export async function insertRows(manager: EntityManager, cls: Function, rows: object[]): Promise<void> {
+  if (!rows.length) return;
+  const ds = manager.connection;
+  const driver = ds.driver;
+  const { table, columns } = hydratorOf(manager, cls);
+  const postgres = ds.options.type === 'postgres';
+  const perRow = columns.length;
+  const chunkRows = Math.max(1, Math.floor((postgres ? 65_535 : 32_766) / perRow));
+  const head = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+  for (let start = 0; start < rows.length; start += chunkRows) {
+    const part = rows.slice(start, start + chunkRows);
+    const params: unknown[] = [];
+    const tuples: string[] = [];
+    for (const row of part) {
+      const marks: string[] = [];
+      for (const column of columns) {
+        let value = driver.preparePersistentValue(column.getEntityValue(row as never), column);
+        if (value === undefined) value = column.default !== undefined && typeof column.default !== 'function' ? column.default : null;
+        params.push(value);
+        marks.push(postgres ? `$${params.length}` : '?');
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    await manager.query(head + tuples.join(', '), params);
+  }
+}
+
 /** Inserts the children of several personas, in multi-row INSERTs (no SELECT per row). */
 export async function insertChildren(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
   for (const { key, cls } of CHILDREN) {
-    const rows = personas.flatMap((p) => childRows(p, key));
-    for (const part of chunk(rows, INSERT_CHUNK)) {
-      await manager.createQueryBuilder().insert().into(cls).values(part).updateEntity(false).execute();
-    }
+    await insertRows(manager, cls, personas.flatMap((p) => childRows(p, key)));
   }
 }
 
 /** Inserts new persona rows (id, version and timestamps already set) with their children. */
 export async function insertPersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
-  for (const part of chunk(personas, 100)) {
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PersonaConfiguration)
-      .values(part.map(rowValues))
-      .updateEntity(false)
-      .execute();
-  }
+  await insertRows(manager, PersonaConfiguration, personas.map(rowValues));
   await insertChildren(manager, personas);
 }
 

@@ -22,6 +22,7 @@ import {
   completePersonas,
   findPersona,
   insertPersonas,
+  insertRows,
   isUniqueViolation,
   lineageOf,
   personaQuery,
@@ -150,10 +151,7 @@ export class PersonaStore {
     for (const p of personas) await this.assertLinks(manager, p, actor, personas);
     await insertPersonas(manager, personas);
     await this.insertRevisions(manager, personas, actor);
-    const metrics = personas.map((p) => ({ personaId: p.id }));
-    for (let i = 0; i < metrics.length; i += 500) {
-      await manager.createQueryBuilder().insert().into(PersonaMetrics).values(metrics.slice(i, i + 500)).updateEntity(false).execute();
-    }
+    await insertRows(manager, PersonaMetrics, personas.map((p) => ({ personaId: p.id })));
     return personas;
   }
 
@@ -308,9 +306,7 @@ export class PersonaStore {
       snapshot: toPlain(p),
       fieldPaths: setFieldPaths(p),
     }));
-    for (let i = 0; i < rows.length; i += 500) {
-      await manager.createQueryBuilder().insert().into(PersonaRevision).values(rows.slice(i, i + 500) as never[]).updateEntity(false).execute();
-    }
+    await insertRows(manager, PersonaRevision, rows);
   }
 
   private async assertSlugsFree(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {

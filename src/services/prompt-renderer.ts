@@ -98,7 +98,12 @@ function verbosityWords(level: number): string {
 }
 
 function humanise(name: string): string {
-  return name.replace(/[-_]+/g, ' ');
+  return name.includes('-') || name.includes('_') ? name.replace(/[-_]+/g, ' ') : name;
+}
+
+/** Code-point order: the same on every machine, whatever its locale (localeCompare is not). */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function traitLine(t: PersonaTrait): string {
@@ -109,7 +114,8 @@ function traitLine(t: PersonaTrait): string {
 
 /** Ends a sentence with a period unless it already ends with one (the author's text is never altered). */
 function sentence(text: string): string {
-  return /[.!?…]\s*$/.test(text) ? text : `${text}.`;
+  const last = text.trimEnd().slice(-1);
+  return last === '.' || last === '!' || last === '?' || last === '…' ? text : `${text}.`;
 }
 
 function ruleLine(r: BehaviorRule): string {
@@ -125,8 +131,15 @@ function escapeRegExp(text: string): string {
 export function mentions(text: string, phrase: string): boolean {
   const p = phrase.trim();
   if (!p) return false;
-  return new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(p).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
+  let re = phraseRegExps.get(p);
+  if (!re) {
+    re = new RegExp(`(?<![\\p{L}\\p{N}_])${escapeRegExp(p).replace(/\s+/g, '\\s+')}(?![\\p{L}\\p{N}_])`, 'iu');
+    if (phraseRegExps.size >= 10_000) phraseRegExps.delete(phraseRegExps.keys().next().value as string);
+    phraseRegExps.set(p, re);
+  }
+  return re.test(text);
 }
+const phraseRegExps = new Map<string, RegExp>();
 
 /**
  * Active when the context mentions one of its activation keywords or topics. A domain without
@@ -143,7 +156,7 @@ export function isDomainActive(domain: KnowledgeDomain, context: string | undefi
 // ---------------------------------------------------------------------------------------------
 
 /** One droppable line (or block) of the prompt, counted once. */
-type Item = { section: PromptSectionName; text: string; tokens?: number; drop?: DroppedItem; heading?: boolean; order: number };
+type Item = { section: PromptSectionName; text: string; tokens?: number; drop?: DroppedItem; heading?: boolean; order: number; level?: number };
 
 /**
  * Renders a persona into a system prompt, deterministic for the same input, in a fixed order:
@@ -167,7 +180,8 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const items: Item[] = [];
   const dropped: DroppedItem[] = [];
   let order = 0;
-  const add = (section: PromptSectionName, text: string, drop?: DroppedItem) => items.push({ section, text, drop, order: order++ });
+  // `level` is what orders items of one kind in the drop order: priority, weight, expertise.
+  const add = (section: PromptSectionName, text: string, drop?: DroppedItem, level = 0) => items.push({ section, text, drop, order: order++, level });
   // A heading stays while anything under it stays.
   const heading = (section: PromptSectionName, text: string) => items.push({ section, text, heading: true, order: order++ });
 
@@ -177,29 +191,29 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   if (persona.instructions) add('identity', persona.instructions);
 
   // traits, heaviest first
-  const traits = [...persona.traits].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name));
+  const traits = [...persona.traits].sort((a, b) => b.weight - a.weight || byCodePoint(a.name, b.name));
   if (traits.length) {
     heading('traits', '## Personality');
-    for (const t of traits) add('traits', traitLine(t), { kind: 'trait', name: t.name, reason: `budget: weight ${t.weight}` });
+    for (const t of traits) add('traits', traitLine(t), { kind: 'trait', name: t.name, reason: '' }, t.weight);
   }
 
   // response style
   const style = persona.responseStyle;
   heading('responseStyle', '## How to respond');
-  add('responseStyle', `- ${STYLE_WORDS[style.type]} Tone: ${style.tone}.`, { kind: 'responseStyle', name: 'type', reason: 'budget' });
-  add('responseStyle', `- Formality ${style.formalityLevel}/10: ${formalityWords(style.formalityLevel)}.`, { kind: 'responseStyle', name: 'formalityLevel', reason: 'budget' });
-  add('responseStyle', `- Length ${style.verbosity}/10: ${verbosityWords(style.verbosity)}.`, { kind: 'responseStyle', name: 'verbosity', reason: 'budget' });
+  add('responseStyle', `- ${STYLE_WORDS[style.type]} Tone: ${style.tone}.`, { kind: 'responseStyle', name: 'type', reason: '' });
+  add('responseStyle', `- Formality ${style.formalityLevel}/10: ${formalityWords(style.formalityLevel)}.`, { kind: 'responseStyle', name: 'formalityLevel', reason: '' });
+  add('responseStyle', `- Length ${style.verbosity}/10: ${verbosityWords(style.verbosity)}.`, { kind: 'responseStyle', name: 'verbosity', reason: '' });
   const prefs = Object.keys(style.formattingPreferences).sort();
   if (prefs.length) {
     const words = prefs.map((k) => {
       const v = style.formattingPreferences[k];
       return `${humanise(k)}: ${v === true ? 'yes' : v === false ? 'no' : String(v)}`;
     });
-    add('responseStyle', `- Formatting: ${words.join('; ')}.`, { kind: 'formatting', name: 'formattingPreferences', reason: 'budget' });
+    add('responseStyle', `- Formatting: ${words.join('; ')}.`, { kind: 'formatting', name: 'formattingPreferences', reason: '' });
   }
 
   // interaction mode
-  add('interactionMode', `## Interaction mode\n${MODE_WORDS[persona.interactionMode]}`, { kind: 'interactionMode', name: persona.interactionMode, reason: 'budget' });
+  add('interactionMode', `## Interaction mode\n${MODE_WORDS[persona.interactionMode]}`, { kind: 'interactionMode', name: persona.interactionMode, reason: '' });
 
   // knowledge domains
   const active: KnowledgeDomain[] = [];
@@ -211,16 +225,16 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
     heading('knowledge', '## Knowledge');
     for (const d of active) {
       const tools = d.tools.length ? ` Tools: ${d.tools.join(', ')}.` : '';
-      add('knowledge', `### ${d.name} (expertise ${d.expertiseLevel}/10)\nTopics: ${d.topics.join(', ')}.${tools}`, { kind: 'domain', name: d.name, reason: `budget: expertise ${d.expertiseLevel}` });
-      if (d.description) add('knowledge', d.description, { kind: 'domainDetails', name: d.name, reason: `budget: expertise ${d.expertiseLevel}` });
+      add('knowledge', `### ${d.name} (expertise ${d.expertiseLevel}/10)\nTopics: ${d.topics.join(', ')}.${tools}`, { kind: 'domain', name: d.name, reason: '' }, d.expertiseLevel);
+      if (d.description) add('knowledge', d.description, { kind: 'domainDetails', name: d.name, reason: '' }, d.expertiseLevel);
     }
   }
 
   // behavior rules: mandatory first, then by priority
-  const rules = [...persona.behaviorRules].sort((a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || a.name.localeCompare(b.name));
+  const rules = [...persona.behaviorRules].sort((a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || byCodePoint(a.name, b.name));
   if (rules.length) {
     heading('rules', '## Rules');
-    for (const r of rules) add('rules', ruleLine(r), r.isMandatory ? undefined : { kind: 'rule', name: r.name, reason: `budget: priority ${r.priority}` });
+    for (const r of rules) add('rules', ruleLine(r), r.isMandatory ? undefined : { kind: 'rule', name: r.name, reason: '' }, r.priority);
   }
 
   // memory guidance, where the persona says something about memory
@@ -232,25 +246,33 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
     ];
     if (memory.priorityTopics.length) lines.push(`Always keep track of: ${memory.priorityTopics.join(', ')}.`);
     if (memory.semanticCompression) lines.push(`Compress older context by meaning to about ${Math.round(memory.compressionRatio * 100)}% of its length.`);
-    add('memory', lines.join('\n'), { kind: 'memory', name: 'memoryConfig', reason: 'budget' });
+    add('memory', lines.join('\n'), { kind: 'memory', name: 'memoryConfig', reason: '' });
   }
 
-  const kept = tokenBudget === undefined ? new Set(items) : fit(items, tokenBudget, count, countText, dropped);
+  const fitted = tokenBudget === undefined ? undefined : fit(items, tokenBudget, count, countText, dropped);
+  const kept = fitted?.kept ?? new Set(items);
 
-  const finalItems = items.filter((i) => kept.has(i));
-  const text = join(finalItems);
-  const tokens = countText(text);
+  const finalItems = fitted?.finalItems ?? items.filter((i) => kept.has(i));
+  const text = fitted?.text ?? join(finalItems);
+  const tokens = fitted?.tokens ?? countText(text);
   const sections = sectionsOf(finalItems, count);
   return {
     text,
     tokens,
     sections,
     dropped,
-    activeDomains: active.filter((d) => finalItems.some((i) => i.section === 'knowledge' && i.drop?.kind === 'domain' && i.drop.name === d.name)).map((d) => d.name),
+    activeDomains: activeNames(active, finalItems),
     model: persona.modelPreferences[0] ?? null,
     temperature: persona.temperature,
     maxTokens: persona.maxTokens ?? null,
   };
+}
+
+/** The active domains whose block made it into the prompt, in persona order. */
+function activeNames(active: KnowledgeDomain[], finalItems: Item[]): string[] {
+  const kept = new Set<string>();
+  for (const i of finalItems) if (i.drop?.kind === 'domain') kept.add(i.drop.name);
+  return active.filter((d) => kept.has(d.name)).map((d) => d.name);
 }
 
 /** Items of one section are joined by newlines, sections by a blank line. */
@@ -282,37 +304,30 @@ function sectionsOf(items: Item[], count: TokenCounter): RenderedSection[] {
  * expertise, then memory guidance, formatting preferences, the rest of the response style and
  * the interaction mode.
  */
+/** Why a budget drop happened, written only for what is dropped. */
+function budgetDrop(i: Item): DroppedItem {
+  const d = i.drop as DroppedItem;
+  const what = d.kind === 'trait' ? `weight ${i.level}` : d.kind === 'rule' ? `priority ${i.level}` : d.kind === 'domain' || d.kind === 'domainDetails' ? `expertise ${i.level}` : '';
+  return { kind: d.kind, name: d.name, reason: what ? `budget: ${what}` : 'budget' };
+}
+
+const KIND_ORDER: DroppedItem['kind'][] = ['rule', 'trait', 'domainDetails', 'domain', 'memory', 'formatting', 'responseStyle', 'interactionMode'];
+
+/**
+ * The drop order, in linear time: kinds in the documented order; within a kind, the lowest level
+ * (priority, weight, expertise) first and, on a tie, the later item first. Rules and traits are
+ * created from the highest level down, so for them that is simply their reverse creation order.
+ */
 function dropOrder(items: Item[]): Item[] {
-  const rank = (i: Item): number[] => {
-    const d = i.drop as DroppedItem;
-    const num = (re: RegExp) => Number(re.exec(d.reason)?.[1] ?? 0);
-    switch (d.kind) {
-      case 'rule':
-        return [0, num(/priority (\d+)/), -i.order];
-      case 'trait':
-        return [1, Number(/weight ([\d.]+)/.exec(d.reason)?.[1] ?? 0), -i.order];
-      case 'domainDetails':
-        return [2, num(/expertise (\d+)/), -i.order];
-      case 'domain':
-        return [3, num(/expertise (\d+)/), -i.order];
-      case 'memory':
-        return [4, 0, 0];
-      case 'formatting':
-        return [5, 0, 0];
-      case 'responseStyle':
-        return [6, 0, -i.order];
-      default:
-        return [7, 0, 0];
-    }
-  };
-  return items
-    .filter((i) => i.drop)
-    .sort((a, b) => {
-      const ra = rank(a);
-      const rb = rank(b);
-      for (let k = 0; k < ra.length; k++) if (ra[k] !== rb[k]) return ra[k] - rb[k];
-      return 0;
-    });
+  const buckets = new Map<DroppedItem['kind'], Item[]>(KIND_ORDER.map((k) => [k, []]));
+  for (let i = items.length - 1; i >= 0; i--) if (items[i].drop) buckets.get(items[i].drop!.kind)!.push(items[i]);
+  const out: Item[] = [];
+  for (const kind of KIND_ORDER) {
+    const bucket = buckets.get(kind)!;
+    if (kind === 'domain' || kind === 'domainDetails') bucket.sort((a, b) => (a.level ?? 0) - (b.level ?? 0) || b.order - a.order);
+    for (const i of bucket) out.push(i);
+  }
+  return out;
 }
 
 /**
@@ -324,7 +339,7 @@ function dropOrder(items: Item[]): Item[] {
  * items. The running total adds counts, never re-encodes; the joined text is encoded once at the
  * end to confirm it (and, rarely, once more after dropping the last item kept).
  */
-function fit(items: Item[], budget: number, count: TokenCounter, countText: TokenCounter, dropped: DroppedItem[]): Set<Item> {
+function fit(items: Item[], budget: number, count: TokenCounter, countText: TokenCounter, dropped: DroppedItem[]): { kept: Set<Item>; finalItems: Item[]; text: string; tokens: number } {
   const tokensOf = (i: Item) => (i.tokens ??= count(i.text));
   const kept = new Set<Item>();
   const headingOf = new Map<PromptSectionName, Item>();
@@ -360,20 +375,23 @@ function fit(items: Item[], budget: number, count: TokenCounter, countText: Toke
     take(i);
     added.push(i);
   }
-  for (const i of order.slice(stop).reverse()) dropped.push(i.drop as DroppedItem);
-  // Confirm with one exact count of the joined text (joining can merge tokens).
-  while (countText(join(items.filter((i) => kept.has(i)))) > budget) {
+  for (const i of order.slice(stop).reverse()) dropped.push(budgetDrop(i));
+  // Confirm with one exact count of the joined text (joining can merge tokens); it is the result's count.
+  for (;;) {
+    const finalItems = items.filter((i) => kept.has(i));
+    const text = join(finalItems);
+    const tokens = countText(text);
+    if (tokens <= budget) return { kept, finalItems, text, tokens };
     const last = added.pop();
     if (!last) {
       const requiredTokens = countText(join(items.filter((i) => kept.has(i))));
       throw new BudgetExceededError(requiredTokens, budget);
     }
     kept.delete(last);
-    dropped.unshift(last.drop as DroppedItem);
+    dropped.unshift(budgetDrop(last));
     const h = headingOf.get(last.section);
     if (h && !items.some((x) => x !== h && x.section === last.section && kept.has(x))) kept.delete(h);
   }
-  return kept;
 }
 
 /** Token counts of item texts, remembered (most recent 20,000 texts up to 20,000 characters each). */
