@@ -28,6 +28,9 @@ import {
 } from '../src';
 
 const quick = process.argv.includes('--quick');
+/** `--only <word>`: run the benchmarks whose name contains it (results are then not written). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const wanted = (name: string) => !only || name.includes(only);
 const RUNS = quick ? 2 : 5;
 const actor = { id: 'bench' };
 
@@ -148,7 +151,7 @@ function rowsOf(personas: PersonaConfiguration[], now: Date, json: (x: unknown) 
   for (const persona of personas) {
     const id = uuid();
     const plain: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now };
-    const flat: Record<string, unknown> = { storedFieldPaths: json(setFieldPaths(persona)) };
+    const flat: Record<string, unknown> = { storedFieldPaths: setFieldPaths(persona) };
     for (const [k, value] of Object.entries(plain)) {
       if (value && typeof value === 'object' && !Array.isArray(value) && ['responseStyle', 'memoryConfig', 'voiceConfig'].includes(k)) {
         for (const [sk, sv] of Object.entries(value)) flat[`${k}${sk[0].toUpperCase()}${sk.slice(1).toLowerCase()}`] = json(sv);
@@ -162,7 +165,7 @@ function rowsOf(personas: PersonaConfiguration[], now: Date, json: (x: unknown) 
         out[table].push(r);
       });
     }
-    out.persona_revisions.push({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: json(now), snapshot: JSON.stringify(plain), fieldPaths: JSON.stringify(setFieldPaths(persona)) });
+    out.persona_revisions.push({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: json(now), snapshot: plain, fieldPaths: setFieldPaths(persona) });
     out.persona_metrics.push({ personaId: id, totalInteractions: 0, successfulInteractions: 0, failedInteractions: 0, totalInputTokens: 0, totalOutputTokens: 0, totalResponseTimeMs: 0, ratingCount: 0, ratingSum: 0, lastInteractionAt: null });
   }
   return out;
@@ -177,9 +180,12 @@ function rawSqliteInsert(db: Database.Database, rows: Record<string, Record<stri
     return { table, c, stmt: db.prepare(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES (${c.map(() => '?').join(',')})`) };
   });
   db.transaction(() => {
-    for (const { table, c, stmt } of statements) for (const row of rows[table]) stmt.run(c.map((k) => row[k] ?? null));
+    // Serialising the JSON columns is part of inserting the same rows; nothing else is done here.
+    for (const { table, c, stmt } of statements) for (const row of rows[table]) stmt.run(c.map((k) => sqliteValue(row[k]) ?? null));
   })();
 }
+
+const pgValue = (x: unknown) => (x === undefined ? null : Array.isArray(x) || (x && typeof x === 'object' && !(x instanceof Date)) ? JSON.stringify(x) : x);
 
 const sqliteValue = (x: unknown) =>
   x === undefined ? null : typeof x === 'boolean' ? (x ? 1 : 0) : x instanceof Date ? x.toISOString().replace('T', ' ').replace('Z', '') : Array.isArray(x) || (x && typeof x === 'object') ? JSON.stringify(x) : x;
@@ -198,7 +204,7 @@ async function benchBulkSqlite(count: number): Promise<{ ours: number; baseline:
   );
   const rawDs = await sqlite();
   const raw = (rawDs.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
-  const rows = rowsOf(built, new Date(), sqliteValue);
+  const rows = rowsOf(built, new Date(), (x) => x);
   const baseline = await time(
     () => rawSqliteInsert(raw, rows),
     RUNS,
@@ -225,8 +231,7 @@ async function benchBulkPostgres(base: string, count: number): Promise<void> {
     for (const table of TABLES) {
       cols[table] = (await client.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1 ORDER BY ordinal_position`, [table])).rows.map((r) => r.column_name as string);
     }
-    const pgValue = (x: unknown) => (x === undefined ? null : Array.isArray(x) || (x && typeof x === 'object' && !(x instanceof Date)) ? JSON.stringify(x) : x);
-    const rows = rowsOf(built, new Date(), pgValue);
+    const rows = rowsOf(built, new Date(), (x) => x);
     const baseline = await time(() => rawPgInsert(client, rows, cols), RUNS, truncate);
     await client.end();
     record(`bulk save ${count.toLocaleString('en-US')} personas in one transaction, PostgreSQL`, ours, baseline, 'ms', ours / baseline, '<= 3');
@@ -246,7 +251,7 @@ async function rawPgInsert(client: Client, rows: Record<string, Record<string, u
       const params: unknown[] = [];
       const values = rows[table]
         .slice(i, i + per)
-        .map((r) => `(${c.map((k) => `$${params.push(r[k] ?? null)}`).join(',')})`)
+        .map((r) => `(${c.map((k) => `$${params.push(pgValue(r[k]) ?? null)}`).join(',')})`)
         .join(',');
       await client.query(`INSERT INTO "${table}" (${c.map((x) => `"${x}"`).join(',')}) VALUES ${values}`, params);
     }
@@ -364,22 +369,27 @@ async function benchRender(): Promise<void> {
 async function main(): Promise<void> {
   const started = Date.now();
   console.log(`conductor-personas benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${RUNS} runs after a warm-up\n`);
-  await benchValidation();
+  if (wanted('validate')) await benchValidation();
   const size = quick ? 200 : 10_000;
-  const bulk = await benchBulkSqlite(size);
-  record(`bulk save ${size.toLocaleString('en-US')} personas in one transaction, SQLite`, bulk.ours, bulk.baseline, 'ms', bulk.ours / bulk.baseline, '<= 3');
-  const small = await benchBulkSqlite(size / 10);
-  record(`growth: bulk save ${size.toLocaleString('en-US')} vs ${(size / 10).toLocaleString('en-US')} personas, SQLite`, bulk.ours, small.ours, 'ms', bulk.ours / small.ours, '<= 11');
-  const pg = await pgUrl();
-  if (pg) await benchBulkPostgres(pg, size);
-  else console.log('skip  bulk save, PostgreSQL: no server at PERSONAS_TEST_PG_URL (or 127.0.0.1:5432)');
-  await benchGet();
-  await benchResolve();
-  await benchRuntime();
-  await benchRender();
+  if (wanted('bulk') || wanted('growth')) {
+    const bulk = await benchBulkSqlite(size);
+    record(`bulk save ${size.toLocaleString('en-US')} personas in one transaction, SQLite`, bulk.ours, bulk.baseline, 'ms', bulk.ours / bulk.baseline, '<= 3');
+    const small = await benchBulkSqlite(size / 10);
+    record(`growth: bulk save ${size.toLocaleString('en-US')} vs ${(size / 10).toLocaleString('en-US')} personas, SQLite`, bulk.ours, small.ours, 'ms', bulk.ours / small.ours, '<= 11');
+  }
+  if (wanted('postgres')) {
+    const pg = await pgUrl();
+    if (pg) await benchBulkPostgres(pg, size);
+    else console.log('skip  bulk save, PostgreSQL: no server at PERSONAS_TEST_PG_URL (or 127.0.0.1:5432)');
+  }
+  if (wanted('get')) await benchGet();
+  if (wanted('resolve')) await benchResolve();
+  if (wanted('prompt')) await benchRuntime();
+  if (wanted('render')) await benchRender();
   const file = join(__dirname, '..', '..', 'bench', 'results.json');
-  if (!quick) writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${results.filter((r) => r.met).length} of ${results.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${quick ? ' (quick run: results not written)' : `; wrote ${file}`}`);
+  const partial = quick || !!only;
+  if (!partial) writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\n${results.filter((r) => r.met).length} of ${results.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${partial ? ' (partial run: results not written)' : `; wrote ${file}`}`);
 }
 
 main().catch((error) => {

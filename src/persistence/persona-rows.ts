@@ -63,9 +63,13 @@ async function selectRows<T>(manager: EntityManager, cls: Function, where: strin
   const [sql, params] = driver.escapeQueryWithParameters(`SELECT * FROM ${h.table} WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`, parameters);
   const raws: Record<string, unknown>[] = await manager.query(sql, params);
   return raws.map((raw) => {
-    const entity = h.create();
-    for (const column of h.columns) column.setEntityValue(entity as never, driver.prepareHydratedValue(raw[column.databaseName], column));
-    (entity as Model).normaliseAfterLoad();
+    const entity = h.create() as Record<string, unknown>;
+    for (const column of h.columns) {
+      const value = driver.prepareHydratedValue(raw[column.databaseName], column);
+      if (column.embeddedMetadata) column.setEntityValue(entity, value);
+      else entity[column.propertyName] = value;
+    }
+    (entity as unknown as Model).normaliseAfterLoad();
     return entity as T;
   });
 }
@@ -98,7 +102,7 @@ export async function completePersonas(manager: EntityManager, personas: Persona
     }
   }
   for (const p of personas) {
-    restoreFieldPaths(p, p.storedFieldPaths ?? []);
+    restoreFieldPaths(p, p.storedFieldPaths ?? [], { fresh: true });
     delete p.storedFieldPaths;
   }
   return personas;
@@ -120,6 +124,14 @@ export async function findPersonasByIds(manager: EntityManager, ids: readonly st
     rows.push(...(await selectRows<PersonaConfiguration>(manager, PersonaConfiguration, '"id" IN (:...ids)', { ids: part })));
   }
   return completePersonas(manager, rows);
+}
+
+const fieldPathCache = new WeakMap<object, string[]>();
+/** `setFieldPaths(persona)`, computed once per write (the row and its revision both need it). */
+export function fieldPathsOf(persona: PersonaConfiguration): string[] {
+  let paths = fieldPathCache.get(persona);
+  if (!paths) fieldPathCache.set(persona, (paths = setFieldPaths(persona)));
+  return paths;
 }
 
 /** The column values of a persona row (no children). */
@@ -150,7 +162,7 @@ function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
     metadata: persona.metadata,
     createdAt: persona.createdAt,
     updatedAt: persona.updatedAt,
-    storedFieldPaths: setFieldPaths(persona),
+    storedFieldPaths: fieldPathsOf(persona),
   };
 }
 
@@ -175,24 +187,42 @@ export async function insertRows(manager: EntityManager, cls: Function, rows: ob
   const { table, columns } = hydratorOf(manager, cls);
   const postgres = ds.options.type === 'postgres';
   const perRow = columns.length;
-  const chunkRows = Math.max(1, Math.floor((postgres ? 65_535 : 32_766) / perRow));
-  const head = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES `;
+  // Under the parameter limit, and at most 500 rows, so statements stay small enough to cache.
+  const chunkRows = Math.max(1, Math.min(500, Math.floor((postgres ? 65_535 : 32_766) / perRow)));
   for (let start = 0; start < rows.length; start += chunkRows) {
     const part = rows.slice(start, start + chunkRows);
-    const params: unknown[] = [];
-    const tuples: string[] = [];
+    const params: unknown[] = new Array(part.length * perRow);
+    let n = 0;
     for (const row of part) {
-      const marks: string[] = [];
       for (const column of columns) {
         let value = driver.preparePersistentValue(column.getEntityValue(row as never), column);
         if (value === undefined) value = column.default !== undefined && typeof column.default !== 'function' ? column.default : null;
-        params.push(value);
-        marks.push(postgres ? `$${params.length}` : '?');
+        params[n++] = value;
       }
+    }
+    await manager.query(insertSql(manager, cls, table, columns, part.length, postgres), params);
+  }
+}
+
+/** The text of an INSERT of `rows` rows, built once per table and row count (and so a cached statement). */
+const insertSqlCache = new WeakMap<object, Map<string, string>>();
+function insertSql(manager: EntityManager, cls: Function, table: string, columns: ColumnMetadata[], rows: number, postgres: boolean): string {
+  let cache = insertSqlCache.get(manager.connection);
+  if (!cache) insertSqlCache.set(manager.connection, (cache = new Map()));
+  const key = `${cls.name}:${rows}`;
+  let sql = cache.get(key);
+  if (!sql) {
+    const driver = manager.connection.driver;
+    const tuples: string[] = [];
+    for (let r = 0; r < rows; r++) {
+      const marks = columns.map((_, c) => (postgres ? `$${r * columns.length + c + 1}` : '?'));
       tuples.push(`(${marks.join(', ')})`);
     }
-    await manager.query(head + tuples.join(', '), params);
+    sql = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${tuples.join(', ')}`;
+    if (cache.size > 200) cache.clear();
+    cache.set(key, sql);
   }
+  return sql;
 }
 
 /** Inserts the children of several personas, in multi-row INSERTs (no SELECT per row). */

@@ -20,6 +20,7 @@ import { PersonaRevision } from '../persistence/persona-revision.entity';
 import {
   childIds,
   completePersonas,
+  fieldPathsOf,
   findPersona,
   insertPersonas,
   insertRows,
@@ -304,7 +305,7 @@ export class PersonaStore {
       changedBy: actor.id,
       changedAt: p.updatedAt,
       snapshot: toPlain(p),
-      fieldPaths: setFieldPaths(p),
+      fieldPaths: fieldPathsOf(p),
     }));
     await insertRows(manager, PersonaRevision, rows);
   }

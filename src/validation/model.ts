@@ -144,7 +144,7 @@ export function setFieldPaths(model: object): string[] {
 }
 
 /** Restores what {@link setFieldPaths} wrote, after a load from the database. */
-export function restoreFieldPaths(model: object, paths: readonly string[]): void {
+export function restoreFieldPaths(model: object, paths: readonly string[], options: { fresh?: boolean } = {}): void {
   const sets = new Map<object, Set<string>>();
   const setOf = (m: object) => {
     let s = sets.get(m);
@@ -156,18 +156,28 @@ export function restoreFieldPaths(model: object, paths: readonly string[]): void
     let target: unknown = model;
     const segments = path.split('.');
     for (let i = 0; i < segments.length && target instanceof Model; i++) {
-      const match = /^([A-Za-z0-9_]+)((?:\[\d+\])*)$/.exec(segments[i]);
-      if (!match) break;
-      const [, key, indexes] = match;
-      if (i === segments.length - 1 && !indexes) {
-        setOf(target).add(key);
-        break;
-      }
+      // A segment is `key` or `key[0][1]…` (written by setFieldPaths; no regex on this hot path).
+      const segment = segments[i];
+      const bracket = segment.indexOf('[');
+      const key = bracket < 0 ? segment : segment.slice(0, bracket);
+      if (!key) break;
       setOf(target).add(key);
+      if (i === segments.length - 1 && bracket < 0) break;
       let next: unknown = (target as unknown as Record<string, unknown>)[key];
-      for (const idx of indexes.match(/\d+/g) ?? []) next = Array.isArray(next) ? next[Number(idx)] : undefined;
+      for (let at = bracket; at >= 0 && at < segment.length; ) {
+        const close = segment.indexOf(']', at);
+        if (close < 0) break;
+        const idx = Number(segment.slice(at + 1, close));
+        next = Array.isArray(next) && Number.isInteger(idx) ? next[idx] : undefined;
+        at = segment.indexOf('[', close);
+      }
       target = next;
     }
+  }
+  if (options.fresh) {
+    // A tree just loaded has no sets yet: only the models named by a path need one.
+    for (const [m, set] of sets) setFieldsSet(m, set);
+    return;
   }
   const visitAll = (m: unknown) => {
     if (!(m instanceof Model)) return;
