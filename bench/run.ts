@@ -26,6 +26,7 @@ import {
   setFieldPaths,
   toPlain,
 } from '../src';
+import { newId } from '../src/persistence/ids';
 
 const quick = process.argv.includes('--quick');
 /** `--only <word>`: run the benchmarks whose name contains it (results are then not written). */
@@ -144,10 +145,8 @@ async function benchValidation(): Promise<void> {
 /** The rows our store writes for `personas`, table by table, as column → value records (JSON as text). */
 function rowsOf(personas: PersonaConfiguration[], now: Date, json: (x: unknown) => unknown): Record<string, Record<string, unknown>[]> {
   const out: Record<string, Record<string, unknown>[]> = { personas: [], persona_traits: [], persona_knowledge_domains: [], persona_behavior_rules: [], persona_revisions: [], persona_metrics: [] };
-  const uuid = () => {
-    const h = randomBytes(16).toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-  };
+  // The same kind of ids the store makes (time-ordered UUIDv7), so the rows really are the same.
+  const uuid = newId;
   for (const persona of personas) {
     const id = uuid();
     const plain: Record<string, unknown> = { ...toPlain(persona), id, version: 1, createdAt: now, updatedAt: now };

@@ -26,7 +26,7 @@ export { CustomizableField, CUSTOMIZABLE_FIELD_TYPES } from './models/customizab
 export type { CustomizableFieldType } from './models/customizable-field';
 export { PersonaMetrics } from './models/persona-metrics.entity';
 
-export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, schemaFields } from './validation/model';
+export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, schemaFields, validateWithClassValidator } from './validation/model';
 export type { ModelClass, ModelInput, ToPlainOptions, ValidationResult } from './validation/model';
 export { customizablePersonaPaths } from './validation/partial';
 export type { Actor } from './actor';

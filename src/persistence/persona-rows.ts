@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { newId } from './ids';
 import { EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { BehaviorRule } from '../models/behavior-rule.entity';
@@ -58,6 +58,18 @@ function hydratorOf(manager: EntityManager, cls: Function): Hydrator {
  * same instances the query builder makes, without building and aliasing a query each time.
  */
 async function selectRows<T>(manager: EntityManager, cls: Function, where: string, parameters: Record<string, unknown>, orderBy?: string): Promise<T[]> {
+  return (await selectRaw<T>(manager, cls, where, parameters, orderBy)).map((r) => r.entity);
+}
+
+/** {@link selectRows} with each raw row beside its entity; `omit` columns are not put on the entity. */
+async function selectRaw<T>(
+  manager: EntityManager,
+  cls: Function,
+  where: string,
+  parameters: Record<string, unknown>,
+  orderBy?: string,
+  omit?: ReadonlySet<string>,
+): Promise<{ entity: T; raw: Record<string, unknown> }[]> {
   const h = hydratorOf(manager, cls);
   const driver = manager.connection.driver;
   const [sql, params] = driver.escapeQueryWithParameters(`SELECT * FROM ${h.table} WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`, parameters);
@@ -65,14 +77,18 @@ async function selectRows<T>(manager: EntityManager, cls: Function, where: strin
   return raws.map((raw) => {
     const entity = h.create() as Record<string, unknown>;
     for (const column of h.columns) {
+      if (omit?.has(column.propertyName)) continue;
       const value = driver.prepareHydratedValue(raw[column.databaseName], column);
       if (column.embeddedMetadata) column.setEntityValue(entity, value);
       else entity[column.propertyName] = value;
     }
     (entity as unknown as Model).normaliseAfterLoad();
-    return entity as T;
+    return { entity: entity as T, raw };
   });
 }
+
+/** Bookkeeping columns of child rows, never part of the returned instances. */
+const CHILD_BOOKKEEPING: ReadonlySet<string> = new Set(['id', 'personaId', 'position']);
 
 /** Loads the children of `personas` (3 queries in all) and makes each a clean, complete persona. */
 export async function completePersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<PersonaConfiguration[]> {
@@ -85,20 +101,15 @@ export async function completePersonas(manager: EntityManager, personas: Persona
   }
   for (const { key, cls } of CHILDREN) {
     for (const ids of chunk([...byId.keys()], IN_CHUNK)) {
-      const rows = await selectRows<PersonaTrait | KnowledgeDomain | BehaviorRule>(
+      const rows = await selectRaw<PersonaTrait | KnowledgeDomain | BehaviorRule>(
         manager,
         cls,
         ids.length === 1 ? '"personaId" = :id' : '"personaId" IN (:...ids)',
         ids.length === 1 ? { id: ids[0] } : { ids },
         '"personaId", "position"',
+        CHILD_BOOKKEEPING,
       );
-      for (const row of rows) {
-        const owner = byId.get(row.personaId as string);
-        delete row.id;
-        delete row.personaId;
-        delete row.position;
-        (owner?.[key] as unknown[] | undefined)?.push(row);
-      }
+      for (const { entity, raw } of rows) (byId.get(raw.personaId as string)?.[key] as unknown[] | undefined)?.push(entity);
     }
   }
   for (const p of personas) {
@@ -168,7 +179,7 @@ function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
 
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
   return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => {
-    const row: Record<string, unknown> = { id: randomUUID(), personaId: persona.id, position };
+    const row: Record<string, unknown> = { id: newId(), personaId: persona.id, position };
     for (const [k, v] of Object.entries(child)) if (v !== undefined) row[k] = v;
     return row;
   });

@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
 import { PersonaNotFoundError, PersonaValidationError, ValidationIssue } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
@@ -74,7 +74,7 @@ export class MetricsService {
         .createQueryBuilder()
         .insert()
         .into(PersonaInteraction)
-        .values({ id: randomUUID(), personaId, ...e })
+        .values({ id: newId(), personaId, ...e })
         .updateEntity(false)
         .execute();
       const update = () =>

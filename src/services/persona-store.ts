@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../actor';
 import { PersonaStatus } from '../enums';
@@ -143,16 +143,21 @@ export class PersonaStore {
   async insertWithin(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<PersonaConfiguration[]> {
     const now = new Date();
     for (const p of personas) {
-      p.id = randomUUID();
+      p.id = newId();
       p.version = 1;
       p.createdAt = now;
       p.updatedAt = now;
     }
     await this.assertSlugsFree(manager, personas);
     for (const p of personas) await this.assertLinks(manager, p, actor, personas);
-    await insertPersonas(manager, personas);
-    await this.insertRevisions(manager, personas, actor);
-    await insertRows(manager, PersonaMetrics, personas.map((p) => ({ personaId: p.id })));
+    // In slices, so that the rows, snapshots and parameters of one slice are garbage before the
+    // next is built: memory stays flat and a large import grows linearly, all in one transaction.
+    for (let start = 0; start < personas.length; start += 500) {
+      const slice = personas.slice(start, start + 500);
+      await insertPersonas(manager, slice);
+      await this.insertRevisions(manager, slice, actor);
+      await insertRows(manager, PersonaMetrics, slice.map((p) => ({ personaId: p.id })));
+    }
     return personas;
   }
 
@@ -299,7 +304,7 @@ export class PersonaStore {
 
   private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<void> {
     const rows = personas.map((p) => ({
-      id: randomUUID(),
+      id: newId(),
       personaId: p.id,
       version: p.version,
       changedBy: actor.id,

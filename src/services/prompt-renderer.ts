@@ -11,7 +11,8 @@ import { fieldsSet } from '../validation/model';
 export type TokenCounter = (text: string) => number;
 
 /** o200k_base, with special-token text (`<|endoftext|>`) counted as ordinary text, never refused. */
-export const o200kTokenCounter: TokenCounter = (text) => encode(text, { disallowedSpecial: new Set() }).length;
+const AS_TEXT = { disallowedSpecial: new Set<string>() };
+export const o200kTokenCounter: TokenCounter = (text) => encode(text, AS_TEXT).length;
 
 /** Options of {@link renderSystemPrompt}. */
 export type RenderOptions = {
@@ -97,8 +98,16 @@ function verbosityWords(level: number): string {
   return 'the shortest answer that is correct';
 }
 
+const humanised = new Map<string, string>();
 function humanise(name: string): string {
-  return name.includes('-') || name.includes('_') ? name.replace(/[-_]+/g, ' ') : name;
+  if (!name.includes('-') && !name.includes('_')) return name;
+  let out = humanised.get(name);
+  if (out === undefined) {
+    out = name.replace(/[-_]+/g, ' ');
+    if (humanised.size >= 10_000) humanised.clear();
+    humanised.set(name, out);
+  }
+  return out;
 }
 
 /** Code-point order: the same on every machine, whatever its locale (localeCompare is not). */
@@ -181,7 +190,18 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const dropped: DroppedItem[] = [];
   let order = 0;
   // `level` is what orders items of one kind in the drop order: priority, weight, expertise.
-  const add = (section: PromptSectionName, text: string, drop?: DroppedItem, level = 0) => items.push({ section, text, drop, order: order++, level });
+  const add = (section: PromptSectionName, text: string, drop?: DroppedItem, level = 0, tokens?: number) =>
+    items.push({ section, text, drop, order: order++, level, tokens });
+  // The line of a trait or rule (and, with the default counter, its token count) is remembered
+  // beside the entry while the fields it is made of stay the same.
+  const line = <E extends object>(entry: E, key: unknown[], make: (e: E) => string): { text: string; tokens?: number } => {
+    const cached = lines.get(entry);
+    if (cached && cached.key.length === key.length && cached.key.every((k, i) => k === key[i])) return { text: cached.text, tokens: options.counter ? undefined : cached.tokens };
+    const text = make(entry);
+    const fresh = { key, text, tokens: options.counter ? undefined : count(text) };
+    lines.set(entry, fresh);
+    return fresh;
+  };
   // A heading stays while anything under it stays.
   const heading = (section: PromptSectionName, text: string) => items.push({ section, text, heading: true, order: order++ });
 
@@ -194,7 +214,10 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const traits = [...persona.traits].sort((a, b) => b.weight - a.weight || byCodePoint(a.name, b.name));
   if (traits.length) {
     heading('traits', '## Personality');
-    for (const t of traits) add('traits', traitLine(t), { kind: 'trait', name: t.name, reason: '' }, t.weight);
+    for (const t of traits) {
+      const l = line(t, [t.name, t.value, t.description], traitLine);
+      add('traits', l.text, { kind: 'trait', name: t.name, reason: '' }, t.weight, l.tokens);
+    }
   }
 
   // response style
@@ -234,7 +257,10 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const rules = [...persona.behaviorRules].sort((a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || byCodePoint(a.name, b.name));
   if (rules.length) {
     heading('rules', '## Rules');
-    for (const r of rules) add('rules', ruleLine(r), r.isMandatory ? undefined : { kind: 'rule', name: r.name, reason: '' }, r.priority);
+    for (const r of rules) {
+      const l = line(r, [r.isMandatory, r.condition, r.action, r.exceptions.length, ...r.exceptions], ruleLine);
+      add('rules', l.text, r.isMandatory ? undefined : { kind: 'rule', name: r.name, reason: '' }, r.priority, l.tokens);
+    }
   }
 
   // memory guidance, where the persona says something about memory
@@ -393,6 +419,9 @@ function fit(items: Item[], budget: number, count: TokenCounter, countText: Toke
     if (h && !items.some((x) => x !== h && x.section === last.section && kept.has(x))) kept.delete(h);
   }
 }
+
+/** Rendered lines of entries (traits, rules), keyed by the entry, checked against the fields they come from. */
+const lines = new WeakMap<object, { key: unknown[]; text: string; tokens?: number }>();
 
 /** Token counts of item texts, remembered (most recent 20,000 texts up to 20,000 characters each). */
 const memo = new Map<string, number>();

@@ -1,4 +1,4 @@
-import { randomUUID } from 'crypto';
+import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../actor';
 import { PersonaStatus } from '../enums';
@@ -70,7 +70,7 @@ export class TemplateService {
     const template = PersonaTemplate.create({ ...props, createdBy } as ModelInput<PersonaTemplate>);
     return this.write(async (manager) => {
       const now = new Date();
-      Object.assign(template, { id: randomUUID(), version: 1, createdAt: now, updatedAt: now });
+      Object.assign(template, { id: newId(), version: 1, createdAt: now, updatedAt: now });
       await this.assertSlugFree(manager, template);
       await manager.createQueryBuilder().insert().into(PersonaTemplate).values(this.row(template)).updateEntity(false).execute();
       return template;

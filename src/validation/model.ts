@@ -7,9 +7,10 @@ import { build, validateInstance } from './compiled';
 
 /**
  * The names of the fields each instance's caller gave: beside the instance, never on it (not
- * serialised, not validated). Kept as the caller's plain object until first asked for.
+ * serialised, not validated). Kept as a bit mask over the class's schema fields (a number, so a
+ * large import holds no copy of its input) until first asked for as a Set.
  */
-const FIELDS_SET = new WeakMap<object, Set<string> | Record<string, unknown>>();
+const FIELDS_SET = new WeakMap<object, Set<string> | number>();
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
@@ -111,11 +112,13 @@ function normaliseNulls(model: Model): void {
 /** The top-level fields the caller of `create()` gave (like Pydantic's `model_fields_set`). */
 export function fieldsSet(model: object): ReadonlySet<string> {
   const entry = FIELDS_SET.get(model);
-  if (!entry) return EMPTY;
-  if (entry instanceof Set) return entry;
+  if (entry === undefined) return EMPTY;
+  if (typeof entry !== 'number') return entry;
   // Schema order, not input order, so that two equal personas report equal field sets.
   const set = new Set<string>();
-  for (const k of schemaFields(model.constructor)) if (entry[k] !== undefined && entry[k] !== null) set.add(k);
+  schemaFields(model.constructor).forEach((k, i) => {
+    if (entry & (1 << i)) set.add(k);
+  });
   FIELDS_SET.set(model, set);
   return set;
 }
@@ -293,8 +296,14 @@ export function mapErrors(errors: ValidationError[], parent: string, out: Valida
 /** Marks what the caller gave and applies the defaults of every model in the tree. */
 export function prepare(instance: unknown, plain: unknown): void {
   if (!(instance instanceof Model)) return;
-  if (isPlainObject(plain)) FIELDS_SET.set(instance, plain);
-  else FIELDS_SET.set(instance, EMPTY as Set<string>);
+  if (isPlainObject(plain)) {
+    const fields = schemaFields(instance.constructor);
+    if (fields.length <= 31) {
+      let mask = 0;
+      for (let i = 0; i < fields.length; i++) if (plain[fields[i]] !== undefined && plain[fields[i]] !== null) mask |= 1 << i;
+      FIELDS_SET.set(instance, mask);
+    } else FIELDS_SET.set(instance, new Set(fields.filter((k) => plain[k] !== undefined && plain[k] !== null)));
+  } else FIELDS_SET.set(instance, EMPTY as Set<string>);
   instance.applyDefaults();
   const record = instance as unknown as Record<string, unknown>;
   for (const key of Object.keys(record)) {
