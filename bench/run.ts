@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Database from 'better-sqlite3';
+import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { writeFileSync } from 'fs';
 import { encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
@@ -365,12 +366,13 @@ async function benchRender(): Promise<void> {
   record(`render + fit a ${full.tokens.toLocaleString('en-US')}-token persona to 500 tokens vs one encode() of the result`, ours / n, baseline / n, 'ms', ours / baseline, '<= 2');
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  console.log(`conductor-personas benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${RUNS} runs after a warm-up\n`);
+const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render'];
+
+/** One group of metrics, in this process; its results go to the parent as one JSON line. */
+async function child(): Promise<void> {
   if (wanted('validate')) await benchValidation();
   const size = quick ? 200 : 10_000;
-  if (wanted('bulk') || wanted('growth')) {
+  if (wanted('bulk')) {
     const bulk = await benchBulkSqlite(size);
     record(`bulk save ${size.toLocaleString('en-US')} personas in one transaction, SQLite`, bulk.ours, bulk.baseline, 'ms', bulk.ours / bulk.baseline, '<= 3');
     const small = await benchBulkSqlite(size / 10);
@@ -385,13 +387,35 @@ async function main(): Promise<void> {
   if (wanted('resolve')) await benchResolve();
   if (wanted('prompt')) await benchRuntime();
   if (wanted('render')) await benchRender();
-  const file = join(__dirname, '..', '..', 'bench', 'results.json');
-  const partial = quick || !!only;
-  if (!partial) writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`\n${results.filter((r) => r.met).length} of ${results.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${partial ? ' (partial run: results not written)' : `; wrote ${file}`}`);
+  console.log(`RESULTS ${JSON.stringify(results)}`);
 }
 
-main().catch((error) => {
+/**
+ * Each group runs in a fresh Node process (ours and its baseline side by side in that process),
+ * so that one group's heap and JIT state never colour the next one's figures.
+ */
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`conductor-personas benchmarks${quick ? ' (quick)' : ''} — Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; median of ${RUNS} runs after a warm-up, each group in its own process\n`);
+  const all: Result[] = [];
+  for (const group of GROUPS.filter((g) => !only || g.includes(only) || only.includes(g))) {
+    const run = spawnSync(process.execPath, [__filename, '--child', '--only', group, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 * 2 ** 20 });
+    for (const line of run.stdout.split('\n')) {
+      if (line.startsWith('RESULTS ')) all.push(...(JSON.parse(line.slice(8)) as Result[]));
+      else if (line.trim()) console.log(line);
+    }
+    if (run.status !== 0) {
+      process.exitCode = 1;
+      console.error(`group ${group} failed (exit ${run.status})`);
+    }
+  }
+  const file = join(__dirname, '..', '..', 'bench', 'results.json');
+  const partial = quick || !!only;
+  if (!partial) writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  console.log(`\n${all.filter((r) => r.met).length} of ${all.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${partial ? ' (partial run: results not written)' : `; wrote ${file}`}`);
+}
+
+(process.argv.includes('--child') ? child() : main()).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });

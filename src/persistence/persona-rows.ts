@@ -178,9 +178,12 @@ function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
 }
 
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
-  return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => {
-    const row: Record<string, unknown> = { id: newId(), personaId: persona.id, position };
-    for (const [k, v] of Object.entries(child)) if (v !== undefined) row[k] = v;
+  // A row reads the child's fields through its prototype: nothing is copied, the child is not touched.
+  return (persona[key] as unknown as object[]).map((child, position) => {
+    const row = Object.create(child) as Record<string, unknown>;
+    row.id = newId();
+    row.personaId = persona.id;
+    row.position = position;
     return row;
   });
 }
@@ -206,7 +209,8 @@ export async function insertRows(manager: EntityManager, cls: Function, rows: ob
     let n = 0;
     for (const row of part) {
       for (const column of columns) {
-        let value = driver.preparePersistentValue(column.getEntityValue(row as never), column);
+        const raw = column.embeddedMetadata ? column.getEntityValue(row as never) : (row as Record<string, unknown>)[column.propertyName];
+        let value = driver.preparePersistentValue(raw, column);
         if (value === undefined) value = column.default !== undefined && typeof column.default !== 'function' ? column.default : null;
         params[n++] = value;
       }

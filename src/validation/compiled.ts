@@ -18,6 +18,8 @@ type Check = { type: string; each: boolean; meta: ValidationMetadata; instance: 
 type Transform = (params: { value: unknown; key: string; obj: unknown; type: number; options: unknown }) => unknown;
 type Property = {
   name: string;
+  /** Position in the schema order (the order of `schemaFields`). */
+  index: number;
   optional: boolean;
   checks: Check[];
   nested?: ValidationMetadata;
@@ -58,6 +60,7 @@ export function planOf(cls: new () => object): Plan {
     const typeMeta = typeStorage.findTypeMetadata(cls, name);
     properties.push({
       name,
+      index: properties.length,
       optional: list.some((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION),
       checks,
       nested: list.find((m) => m.type === ValidationTypes.NESTED_VALIDATION),
@@ -80,9 +83,11 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
   const plan = planOf(cls);
   const instance = new plan.cls() as Record<string, unknown>;
   let unknown: string[] | undefined;
+  let mask = 0;
   for (const key of Object.keys(plain)) {
     let value = plain[key];
     const property = plan.byName.get(key);
+    if (property && value !== null && value !== undefined && property.index < 31) mask |= 1 << property.index;
     if (!property) {
       // Never assigned: a key such as "toJSON" or "applyDefaults" must not replace a method.
       // (class-transformer drops such keys silently; here they are refused as unknown fields.)
@@ -94,7 +99,16 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
     instance[key] = value;
   }
   if (unknown) unknownKeys.set(instance, unknown);
+  if (plan.properties.length <= 31) givenMasks.set(instance, mask);
   return instance;
+}
+
+/** Which fields the input gave, as a bit mask over the plan's properties (schema order), per built instance. */
+const givenMasks = new WeakMap<object, number>();
+
+/** The bit mask {@link build} recorded for an instance, if it built it. */
+export function givenMask(instance: object): number | undefined {
+  return givenMasks.get(instance);
 }
 
 /** Keys of the input that are no field of the model, per built instance. */

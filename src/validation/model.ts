@@ -3,7 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } from 'class-validator';
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
-import { build, validateInstance } from './compiled';
+import { build, givenMask, validateInstance } from './compiled';
 
 /**
  * The names of the fields each instance's caller gave: beside the instance, never on it (not
@@ -296,7 +296,9 @@ export function mapErrors(errors: ValidationError[], parent: string, out: Valida
 /** Marks what the caller gave and applies the defaults of every model in the tree. */
 export function prepare(instance: unknown, plain: unknown): void {
   if (!(instance instanceof Model)) return;
-  if (isPlainObject(plain)) {
+  const built = givenMask(instance);
+  if (built !== undefined) FIELDS_SET.set(instance, built);
+  else if (isPlainObject(plain)) {
     const fields = schemaFields(instance.constructor);
     if (fields.length <= 31) {
       let mask = 0;
