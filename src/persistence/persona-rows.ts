@@ -178,14 +178,7 @@ function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
 }
 
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
-  // A row reads the child's fields through its prototype: nothing is copied, the child is not touched.
-  return (persona[key] as unknown as object[]).map((child, position) => {
-    const row = Object.create(child) as Record<string, unknown>;
-    row.id = newId();
-    row.personaId = persona.id;
-    row.position = position;
-    return row;
-  });
+  return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => ({ ...child, id: newId(), personaId: persona.id, position }));
 }
 
 /**
