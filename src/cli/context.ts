@@ -30,7 +30,7 @@ export type CliIO = {
 export type GlobalOptions = { db?: string; url?: string; actor?: string; roles?: string; json?: boolean; debug?: boolean };
 
 /** A command failed in a way already explained to the user. */
-export class CliExit extends Error {
+export class CliFailure extends Error {
   constructor(readonly exitCode: number, message = '') {
     super(message);
   }
@@ -60,7 +60,7 @@ export class CliContext {
     try {
       this.dataSource = await createDataSource(url ? { url } : { database }).initialize();
     } catch (error) {
-      throw new CliExit(EXIT.database, `cannot open the database ${url ? redact(url) : database}: ${(error as Error).message}`);
+      throw new CliFailure(EXIT.database, `cannot open the database ${url ? redact(url) : database}: ${(error as Error).message}`);
     }
     return this.dataSource;
   }
@@ -81,7 +81,7 @@ function redact(url: string): string {
 
 /** The exit code and one-line messages for an error; a stack only with --debug. */
 export function describeError(error: unknown, debug: boolean): { code: number; lines: string[] } {
-  if (error instanceof CliExit) return { code: error.exitCode, lines: error.message ? [`error: ${error.message}`] : [] };
+  if (error instanceof CliFailure) return { code: error.exitCode, lines: error.message ? [`error: ${error.message}`] : [] };
   if (error instanceof PersonaValidationError) {
     return { code: EXIT.refused, lines: error.issues.map((i) => `error: ${i.path || '(root)'}: ${stripPath(i.message, i.path)} (${i.constraint})`) };
   }

@@ -7,7 +7,7 @@ import { PersonaRuntime } from '../services/persona-runtime';
 import { PersonaStore } from '../services/persona-store';
 import { TemplateService } from '../services/template-service';
 import { toPlain } from '../validation/model';
-import { CliContext, CliExit, EXIT } from './context';
+import { CliContext, CliFailure, EXIT } from './context';
 import { heading, keyValues, num, table } from './format';
 
 /** A fixed pseudo-random sequence, so the demo prints the same figures every time. */
@@ -28,7 +28,7 @@ export async function runDemo(ctx: CliContext): Promise<void> {
   const usingUrl = ctx.options.url || process.env.PERSONA_DB_URL || undefined;
   if (!usingUrl) {
     const path = ctx.options.db ?? join(mkdtempSync(join(tmpdir(), 'persona-demo-')), 'personas.db');
-    if (existsSync(path)) throw new CliExit(EXIT.refused, `the demo needs a fresh database; ${path} exists (remove it or pass another --db)`);
+    if (existsSync(path)) throw new CliFailure(EXIT.refused, `the demo needs a fresh database; ${path} exists (remove it or pass another --db)`);
     ctx.options.db = path;
   }
   const ds = await ctx.ds();

@@ -10,7 +10,7 @@ import { PersonaRuntime } from '../services/persona-runtime';
 import { PERSONA_SORT_KEYS, PersonaStore } from '../services/persona-store';
 import { TemplateService } from '../services/template-service';
 import { toPlain, validateModel } from '../validation/model';
-import { CliContext, CliExit, CliIO, describeError, EXIT, GlobalOptions } from './context';
+import { CliContext, CliFailure, CliIO, describeError, EXIT, GlobalOptions } from './context';
 import { runDemo } from './demo';
 import { heading, keyValues, num, table } from './format';
 import { importPersonas } from './import';
@@ -26,12 +26,12 @@ function readJson(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliExit(EXIT.refused, `${file}: cannot read: ${(error as Error).message}`);
+    throw new CliFailure(EXIT.refused, `${file}: cannot read: ${(error as Error).message}`);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliExit(EXIT.refused, `${file}: (root): not valid JSON: ${(error as Error).message} (isJson)`);
+    throw new CliFailure(EXIT.refused, `${file}: (root): not valid JSON: ${(error as Error).message} (isJson)`);
   }
 }
 
@@ -268,7 +268,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(
       action(async (ctx, opts: { file?: string; starters?: boolean }) => {
         const service = new TemplateService(await ctx.ds());
-        if (!opts.file && !opts.starters) throw new CliExit(EXIT.usage, 'give -f <file> or --starters');
+        if (!opts.file && !opts.starters) throw new CliFailure(EXIT.usage, 'give -f <file> or --starters');
         const made = opts.starters ? await service.loadStarterTemplates(ctx.actor) : [await service.createTemplate(readJson(opts.file as string) as never, ctx.actor)];
         ctx.print(made.map((t) => toPlain(t)), () => made.map((t) => `template ${t.slug} (${t.id}) at version ${t.version}`).join('\n'));
       }),
@@ -354,14 +354,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--out <file>', 'write to this file instead of standard output')
     .action(
       action(async (ctx, slug: string, opts: { format: PersonaFormat; png?: string; out?: string }) => {
-        if (opts.png && !opts.out) throw new CliExit(EXIT.usage, '--png writes an image: give --out <file>');
+        if (opts.png && !opts.out) throw new CliFailure(EXIT.usage, '--png writes an image: give --out <file>');
         const persona = await new PersonaStore(await ctx.ds()).get(slug, ctx.actor);
         let base: Buffer | undefined;
         if (opts.png) {
           try {
             base = readFileSync(opts.png);
           } catch (error) {
-            throw new CliExit(EXIT.refused, `${opts.png}: cannot read: ${(error as Error).message}`);
+            throw new CliFailure(EXIT.refused, `${opts.png}: cannot read: ${(error as Error).message}`);
           }
         }
         const result = await exportPersona(persona, { format: opts.format, png: base });

@@ -13,6 +13,7 @@ import {
 } from '@nestjs/common';
 import type { Actor } from '../actor';
 import { PersonaError, PersonaValidationError, VersionConflictError } from '../errors';
+import { toPlain } from '../validation/model';
 import type { ActorResolver } from './options';
 import { PERSONA_ACTOR_RESOLVER } from './tokens';
 
@@ -99,4 +100,13 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
 /** The ETag of a version. */
 export function etag(version: number | undefined): string {
   return `"${version ?? 0}"`;
+}
+
+/** What handlers set headers on (Express's and Fastify's replies both have it). */
+export type Reply = { setHeader(name: string, value: string): void };
+
+/** The JSON form of a versioned record, with its version as the response's ETag. */
+export function tagged(res: Reply, record: object & { version?: number }): Record<string, unknown> {
+  res.setHeader('ETag', etag(record.version));
+  return toPlain(record);
 }

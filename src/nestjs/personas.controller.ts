@@ -4,11 +4,11 @@ import { PersonaValidationError, VersionConflictError } from '../errors';
 import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
 import { PersonaRuntime } from '../services/persona-runtime';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaListFilter, PersonaStore } from '../services/persona-store';
 import { toPlain } from '../validation/model';
-import { CurrentActor, etag, ifMatchVersion, PersonaActorGuard, PersonaExceptionFilter, PreconditionFailed } from './http';
+import { CurrentActor, ifMatchVersion, PersonaActorGuard, PersonaExceptionFilter, PreconditionFailed, Reply, tagged } from './http';
 
-type Reply = { setHeader(name: string, value: string): void };
 type Json = Record<string, unknown>;
 
 function isObject(value: unknown): value is Json {
@@ -42,9 +42,19 @@ function versionOf(ifMatch: string | undefined, body: Json): { expectedVersion: 
   return { expectedVersion: version as number, viaHeader: fromHeader !== undefined, rest };
 }
 
-async function preconditioned<T>(viaHeader: boolean, work: () => Promise<T>): Promise<T> {
+/**
+ * A write at the version the request names (If-Match, else `expectedVersion` in the body): a
+ * stale If-Match becomes 412, a stale body version stays 409; the result carries its new ETag.
+ */
+async function versionedWrite(
+  ifMatch: string | undefined,
+  body: Json,
+  res: Reply,
+  write: (rest: Json, expectedVersion: number) => Promise<PersonaConfiguration>,
+): Promise<Json> {
+  const { expectedVersion, viaHeader, rest } = versionOf(ifMatch, body);
   try {
-    return await work();
+    return tagged(res, await write(rest, expectedVersion));
   } catch (error) {
     if (viaHeader && error instanceof VersionConflictError) throw new PreconditionFailed(error);
     throw error;
@@ -65,9 +75,7 @@ export class PersonasController {
 
   @Post()
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
-    const persona = await this.store.create(body as never, actor);
-    res.setHeader('ETag', etag(persona.version));
-    return toPlain(persona);
+    return tagged(res, await this.store.create(body as never, actor));
   }
 
   @Get()
@@ -78,9 +86,7 @@ export class PersonasController {
 
   @Get(':idOrSlug')
   async get(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
-    const persona = await this.store.get(idOrSlug, actor);
-    res.setHeader('ETag', etag(persona.version));
-    return toPlain(persona);
+    return tagged(res, await this.store.get(idOrSlug, actor));
   }
 
   @Patch(':idOrSlug')
@@ -92,10 +98,7 @@ export class PersonasController {
     @Res({ passthrough: true }) res: Reply,
   ): Promise<Json> {
     if (!isObject(body)) throw new PersonaValidationError([{ path: '', constraint: 'isObject', message: 'a patch must be a JSON object' }], 'patch');
-    const { expectedVersion, viaHeader, rest } = versionOf(ifMatch, body);
-    const persona = await preconditioned(viaHeader, () => this.store.update(idOrSlug, rest, { expectedVersion }, actor));
-    res.setHeader('ETag', etag(persona.version));
-    return toPlain(persona);
+    return versionedWrite(ifMatch, body, res, (patch, expectedVersion) => this.store.update(idOrSlug, patch, { expectedVersion }, actor));
   }
 
   @Delete(':idOrSlug')
@@ -133,10 +136,7 @@ export class PersonasController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Reply,
   ): Promise<Json> {
-    const { expectedVersion, viaHeader, rest } = versionOf(ifMatch, isObject(body) ? body : {});
-    const persona = await preconditioned(viaHeader, () => this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion }, actor));
-    res.setHeader('ETag', etag(persona.version));
-    return toPlain(persona);
+    return versionedWrite(ifMatch, isObject(body) ? body : {}, res, (rest, expectedVersion) => this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion }, actor));
   }
 
   /** Interactions are recorded for personas the actor can read. */

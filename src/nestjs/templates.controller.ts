@@ -3,9 +3,8 @@ import type { Actor } from '../actor';
 import { PersonaValidationError } from '../errors';
 import { TemplateListFilter, TemplateService } from '../services/template-service';
 import { toPlain } from '../validation/model';
-import { CurrentActor, etag, PersonaActorGuard, PersonaExceptionFilter } from './http';
+import { CurrentActor, PersonaActorGuard, PersonaExceptionFilter, Reply, tagged } from './http';
 
-type Reply = { setHeader(name: string, value: string): void };
 type Json = Record<string, unknown>;
 
 /** The template routes mounted by `PersonaModule.forRoot({ http: true })`; see docs/nestjs.md. */
@@ -26,16 +25,12 @@ export class TemplatesController {
 
   @Post()
   async create(@Body() body: unknown, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
-    const template = await this.templates.createTemplate(body as never, actor);
-    res.setHeader('ETag', etag(template.version));
-    return toPlain(template);
+    return tagged(res, await this.templates.createTemplate(body as never, actor));
   }
 
   @Get(':idOrSlug')
   async get(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
-    const template = await this.templates.getTemplate(idOrSlug, actor);
-    res.setHeader('ETag', etag(template.version));
-    return toPlain(template);
+    return tagged(res, await this.templates.getTemplate(idOrSlug, actor));
   }
 
   /** Body: `{ name, slug, customizations?, description?, isPublic?, status?, tags? }`; 201 with the new persona. */
@@ -44,8 +39,6 @@ export class TemplatesController {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new PersonaValidationError([{ path: '', constraint: 'isObject', message: 'the body must be a JSON object' }], 'request');
     }
-    const persona = await this.templates.instantiate(idOrSlug, { ...(body as Json), actor } as never);
-    res.setHeader('ETag', etag(persona.version));
-    return toPlain(persona);
+    return tagged(res, await this.templates.instantiate(idOrSlug, { ...(body as Json), actor } as never));
   }
 }

@@ -33,7 +33,7 @@ import { inTransaction, reading } from '../persistence/transaction';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
-import { fromJSON, ModelInput, restoreFieldPaths, setFieldPaths, toPlain } from '../validation/model';
+import { fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
 import { assertActor, assertCanWrite, canRead } from './access';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
