@@ -54,7 +54,7 @@ function collectSet(value: string, previous: Record<string, unknown>): Record<st
  * `--actor`, `--roles`, `--json`, `--debug`, also from PERSONA_DB, PERSONA_DB_URL, PERSONA_ACTOR,
  * PERSONA_ROLES) and a lazily opened database.
  */
-export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+export function buildProgram(io: CliIO, reportCode: (code: number) => void): Command {
   const program = new Command('persona')
     .description('Store, validate, derive and render the personas of LLM assistants.')
     .option('--db <path>', 'SQLite database file (env PERSONA_DB; default personas.db)')
@@ -74,11 +74,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       const command = args[args.length - 1] as Command;
       const ctx = new CliContext(command.optsWithGlobals() as GlobalOptions, io);
       try {
-        setExit((await run(ctx, ...args.slice(0, -1))) ?? EXIT.ok);
+        reportCode((await run(ctx, ...args.slice(0, -1))) ?? EXIT.ok);
       } catch (error) {
         const { code, lines } = describeError(error, !!ctx.options.debug);
         for (const line of lines) io.err(line);
-        setExit(code);
+        reportCode(code);
       } finally {
         await ctx.close();
       }
