@@ -6,6 +6,7 @@ import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { UUID_PATTERN } from '../validation/constraints';
+import { HiddenSlot } from '../validation/hidden';
 import { Model, restoreFieldPaths, setFieldPaths } from '../validation/model';
 import { chunk } from './transaction';
 
@@ -137,7 +138,7 @@ export async function findPersonasByIds(manager: EntityManager, ids: readonly st
   return completePersonas(manager, rows);
 }
 
-const fieldPathCache = new WeakMap<object, string[]>();
+const fieldPathCache = new HiddenSlot<string[]>('fieldPaths');
 /** `setFieldPaths(persona)`, computed once per write (the row and its revision both need it). */
 export function fieldPathsOf(persona: PersonaConfiguration): string[] {
   let paths = fieldPathCache.get(persona);

@@ -2,6 +2,7 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
 import { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { ValidationIssue } from '../errors';
+import { HiddenSlot } from './hidden';
 
 /**
  * Validation plans compiled once per class from the class-validator decorators, so that the
@@ -104,7 +105,7 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
 }
 
 /** Which fields the input gave, as a bit mask over the plan's properties (schema order), per built instance. */
-const givenMasks = new WeakMap<object, number>();
+const givenMasks = new HiddenSlot<number>('givenMask');
 
 /** The bit mask {@link build} recorded for an instance, if it built it. */
 export function givenMask(instance: object): number | undefined {
@@ -112,7 +113,7 @@ export function givenMask(instance: object): number | undefined {
 }
 
 /** Keys of the input that are no field of the model, per built instance. */
-const unknownKeys = new WeakMap<object, string[]>();
+const unknownKeys = new HiddenSlot<string[]>('unknownKeys');
 
 function buildNested(type: new () => object, value: object): unknown {
   if (Array.isArray(value)) return value.map((v) => (v !== null && typeof v === 'object' ? buildNested(type, v) : v));

@@ -4,13 +4,14 @@ import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } f
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { build, givenMask, validateInstance } from './compiled';
+import { HiddenSlot } from './hidden';
 
 /**
- * The names of the fields each instance's caller gave: beside the instance, never on it (not
- * serialised, not validated). Kept as a bit mask over the class's schema fields (a number, so a
+ * The names of the fields each instance's caller gave: in a hidden slot of the instance (not
+ * enumerable, not serialised, not validated). Kept as a bit mask over the class's schema fields (a number, so a
  * large import holds no copy of its input) until first asked for as a Set.
  */
-const FIELDS_SET = new WeakMap<object, Set<string> | number>();
+const FIELDS_SET = new HiddenSlot<Set<string> | number>('fieldsSet');
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
