@@ -115,6 +115,43 @@ function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** How a list of entries is ordered in the prompt: the fields the order depends on, and the comparison. */
+type Ordering<E> = { fields: readonly (keyof E)[]; compare: (a: E, b: E) => number };
+
+/** Traits: heaviest first, then by name. */
+const TRAIT_ORDER: Ordering<PersonaTrait> = { fields: ['weight', 'name'], compare: (a, b) => b.weight - a.weight || byCodePoint(a.name, b.name) };
+/** Rules: mandatory first, then by priority, then by name. */
+const RULE_ORDER: Ordering<BehaviorRule> = {
+  fields: ['isMandatory', 'priority', 'name'],
+  compare: (a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || byCodePoint(a.name, b.name),
+};
+
+/** The sorted copy of a list, remembered beside the list with the entries and field values it was sorted from. */
+const sortedLists = new WeakMap<readonly object[], { entries: object[]; values: unknown[]; sorted: object[] }>();
+
+/**
+ * `[...list].sort(order.compare)`, sorted once while the list holds the same entries with the
+ * same values of the fields the order reads (a persona renders again and again; checking the
+ * fields is linear, sorting is not). The result is shared: read it, never change it.
+ */
+function sortedOnce<E extends object>(list: readonly E[], order: Ordering<E>): readonly E[] {
+  const cached = sortedLists.get(list);
+  if (cached && cached.entries.length === list.length) {
+    let same = true;
+    for (let i = 0, v = 0; same && i < list.length; i++) {
+      const entry = list[i];
+      if (entry !== cached.entries[i]) same = false;
+      for (let f = 0; same && f < order.fields.length; f++) same = entry[order.fields[f]] === cached.values[v++];
+    }
+    if (same) return cached.sorted as E[];
+  }
+  const values: unknown[] = [];
+  for (const entry of list) for (const field of order.fields) values.push(entry[field]);
+  const sorted = [...list].sort(order.compare);
+  sortedLists.set(list, { entries: [...list], values, sorted });
+  return sorted;
+}
+
 function traitLine(t: PersonaTrait): string {
   const name = humanise(t.name);
   const value = typeof t.value === 'number' ? `${gradeTrait(t.value)} (${t.value}/100)` : typeof t.value === 'boolean' ? (t.value ? 'yes' : 'no') : t.value;
@@ -125,6 +162,11 @@ function traitLine(t: PersonaTrait): string {
 function sentence(text: string): string {
   const last = text.trimEnd().slice(-1);
   return last === '.' || last === '!' || last === '?' || last === '…' ? text : `${text}.`;
+}
+
+function domainLine(d: KnowledgeDomain): string {
+  const tools = d.tools.length ? ` Tools: ${d.tools.join(', ')}.` : '';
+  return `### ${d.name} (expertise ${d.expertiseLevel}/10)\nTopics: ${d.topics.join(', ')}.${tools}`;
 }
 
 function ruleLine(r: BehaviorRule): string {
@@ -196,7 +238,7 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   // beside the entry while the fields it is made of stay the same.
   const line = <E extends object>(entry: E, key: unknown[], make: (e: E) => string): { text: string; tokens?: number } => {
     const cached = lines.get(entry);
-    if (cached && cached.key.length === key.length && cached.key.every((k, i) => k === key[i])) return { text: cached.text, tokens: options.counter ? undefined : cached.tokens };
+    if (cached && sameValues(cached.key, key)) return { text: cached.text, tokens: options.counter ? undefined : cached.tokens };
     const text = make(entry);
     const fresh = { key, text, tokens: options.counter ? undefined : count(text) };
     lines.set(entry, fresh);
@@ -211,7 +253,7 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   if (persona.instructions) add('identity', persona.instructions);
 
   // traits, heaviest first
-  const traits = [...persona.traits].sort((a, b) => b.weight - a.weight || byCodePoint(a.name, b.name));
+  const traits = sortedOnce(persona.traits, TRAIT_ORDER);
   if (traits.length) {
     heading('traits', '## Personality');
     for (const t of traits) {
@@ -247,14 +289,14 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   if (active.length) {
     heading('knowledge', '## Knowledge');
     for (const d of active) {
-      const tools = d.tools.length ? ` Tools: ${d.tools.join(', ')}.` : '';
-      add('knowledge', `### ${d.name} (expertise ${d.expertiseLevel}/10)\nTopics: ${d.topics.join(', ')}.${tools}`, { kind: 'domain', name: d.name, reason: '' }, d.expertiseLevel);
+      const l = line(d, [d.name, d.expertiseLevel, d.topics.length, ...d.topics, d.tools.length, ...d.tools], domainLine);
+      add('knowledge', l.text, { kind: 'domain', name: d.name, reason: '' }, d.expertiseLevel, l.tokens);
       if (d.description) add('knowledge', d.description, { kind: 'domainDetails', name: d.name, reason: '' }, d.expertiseLevel);
     }
   }
 
   // behavior rules: mandatory first, then by priority
-  const rules = [...persona.behaviorRules].sort((a, b) => Number(b.isMandatory) - Number(a.isMandatory) || b.priority - a.priority || byCodePoint(a.name, b.name));
+  const rules = sortedOnce(persona.behaviorRules, RULE_ORDER);
   if (rules.length) {
     heading('rules', '## Rules');
     for (const r of rules) {
@@ -333,11 +375,26 @@ function sectionsOf(items: Item[], count: TokenCounter): RenderedSection[] {
 /** Why a budget drop happened, written only for what is dropped. */
 function budgetDrop(i: Item): DroppedItem {
   const d = i.drop as DroppedItem;
-  const what = d.kind === 'trait' ? `weight ${i.level}` : d.kind === 'rule' ? `priority ${i.level}` : d.kind === 'domain' || d.kind === 'domainDetails' ? `expertise ${i.level}` : '';
-  return { kind: d.kind, name: d.name, reason: what ? `budget: ${what}` : 'budget' };
+  const measure = d.kind === 'trait' ? 'weight' : d.kind === 'rule' ? 'priority' : d.kind === 'domain' || d.kind === 'domainDetails' ? 'expertise' : undefined;
+  return { kind: d.kind, name: d.name, reason: measure ? budgetReason(measure, i.level ?? 0) : 'budget' };
+}
+
+/** `budget: weight 2.5` and the like, made once per measure and level (a fit drops dozens of items). */
+const budgetReasons = new Map<string, Map<number, string>>();
+function budgetReason(measure: string, level: number): string {
+  let byLevel = budgetReasons.get(measure);
+  if (!byLevel) budgetReasons.set(measure, (byLevel = new Map()));
+  let reason = byLevel.get(level);
+  if (reason === undefined) {
+    reason = `budget: ${measure} ${level}`;
+    if (byLevel.size >= 1_000) byLevel.clear();
+    byLevel.set(level, reason);
+  }
+  return reason;
 }
 
 const KIND_ORDER: DroppedItem['kind'][] = ['rule', 'trait', 'domainDetails', 'domain', 'memory', 'formatting', 'responseStyle', 'interactionMode'];
+const KIND_RANK = Object.fromEntries(KIND_ORDER.map((kind, rank) => [kind, rank])) as Record<DroppedItem['kind'], number>;
 
 /**
  * The drop order, in linear time: kinds in the documented order; within a kind, the lowest level
@@ -345,12 +402,16 @@ const KIND_ORDER: DroppedItem['kind'][] = ['rule', 'trait', 'domainDetails', 'do
  * created from the highest level down, so for them that is simply their reverse creation order.
  */
 function dropOrder(items: Item[]): Item[] {
-  const buckets = new Map<DroppedItem['kind'], Item[]>(KIND_ORDER.map((k) => [k, []]));
-  for (let i = items.length - 1; i >= 0; i--) if (items[i].drop) buckets.get(items[i].drop!.kind)!.push(items[i]);
+  const buckets: Item[][] = KIND_ORDER.map(() => []);
+  for (let i = items.length - 1; i >= 0; i--) {
+    const drop = items[i].drop;
+    if (drop) buckets[KIND_RANK[drop.kind]].push(items[i]);
+  }
   const out: Item[] = [];
-  for (const kind of KIND_ORDER) {
-    const bucket = buckets.get(kind)!;
-    if (kind === 'domain' || kind === 'domainDetails') bucket.sort((a, b) => (a.level ?? 0) - (b.level ?? 0) || b.order - a.order);
+  for (let k = 0; k < KIND_ORDER.length; k++) {
+    const bucket = buckets[k];
+    const kind = KIND_ORDER[k];
+    if ((kind === 'domain' || kind === 'domainDetails') && bucket.length > 1) bucket.sort((a, b) => (a.level ?? 0) - (b.level ?? 0) || b.order - a.order);
     for (const i of bucket) out.push(i);
   }
   return out;
@@ -418,6 +479,12 @@ function fit(items: Item[], budget: number, count: TokenCounter, countText: Toke
     const h = headingOf.get(last.section);
     if (h && !items.some((x) => x !== h && x.section === last.section && kept.has(x))) kept.delete(h);
   }
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Rendered lines of entries (traits, rules), keyed by the entry, checked against the fields they come from. */

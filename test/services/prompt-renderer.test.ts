@@ -104,6 +104,59 @@ describe('renderSystemPrompt', () => {
     });
   });
 
+  describe('what it remembers between renders (sorted order, lines, token counts)', () => {
+    const fresh = () => PersonaConfiguration.create(fixture('personas/technical-assistant'));
+    /** The same persona rendered from scratch: nothing remembered applies to a new object. */
+    const fromScratch = (p: PersonaConfiguration) => renderSystemPrompt(PersonaConfiguration.create(JSON.parse(JSON.stringify(p))), { context: 'kubernetes helm' });
+
+    it('follows a trait whose weight or name changed in place', () => {
+      const p = fresh();
+      renderSystemPrompt(p, { context: 'kubernetes helm' });
+      const lightest = [...p.traits].sort((a, b) => a.weight - b.weight)[0];
+      lightest.weight = 10;
+      lightest.name = 'renamed-trait';
+      const again = renderSystemPrompt(p, { context: 'kubernetes helm' });
+      expect(again.text).toContain('- renamed trait:');
+      expect(again.text.indexOf('renamed trait')).toBeLessThan(again.text.indexOf('- analytical'));
+      expect(again).toEqual(fromScratch(p));
+    });
+
+    it('follows rules reordered, renamed or made mandatory in place', () => {
+      const p = fresh();
+      renderSystemPrompt(p, { context: 'kubernetes helm' });
+      const last = [...p.behaviorRules].sort((a, b) => a.priority - b.priority)[0];
+      last.isMandatory = true;
+      last.priority = 100;
+      last.name = 'a-first'; // ties with no-secrets on priority; the name decides
+      p.behaviorRules.reverse();
+      const again = renderSystemPrompt(p, { context: 'kubernetes helm' });
+      expect(again.text).toContain(`[Always] When ${last.condition}`);
+      expect(again.text.indexOf(last.condition)).toBeLessThan(again.text.indexOf('the user pastes a credential'));
+      expect(again).toEqual(fromScratch(p));
+    });
+
+    it('follows a domain whose topics, tools or expertise changed in place', () => {
+      const p = fresh();
+      const before = renderSystemPrompt(p, { context: 'kubernetes helm' });
+      const domain = p.knowledgeDomains.find((d) => before.activeDomains.includes(d.name))!;
+      domain.topics.push('service meshes');
+      domain.tools = ['istioctl'];
+      domain.expertiseLevel = 1;
+      const again = renderSystemPrompt(p, { context: 'kubernetes helm' });
+      expect(again.text).toContain('service meshes.');
+      expect(again.text).toContain('Tools: istioctl.');
+      expect(again.text).toContain(`### ${domain.name} (expertise 1/10)`);
+      expect(again).toEqual(fromScratch(p));
+    });
+
+    it('gives the same result on every call under a budget', () => {
+      const p = fresh();
+      const first = renderSystemPrompt(p, { tokenBudget: 300 });
+      for (let i = 0; i < 5; i++) expect(renderSystemPrompt(p, { tokenBudget: 300 })).toEqual(first);
+      expect(first).toEqual(renderSystemPrompt(fresh(), { tokenBudget: 300 }));
+    });
+  });
+
   describe('knowledge domain activation', () => {
     const k8s = KnowledgeDomain.create({ name: 'k8s', expertiseLevel: 8, topics: ['deployments'], activationKeywords: ['helm', 'query plan'] });
     const always = KnowledgeDomain.create({ name: 'general', expertiseLevel: 5, topics: ['everything'] });
