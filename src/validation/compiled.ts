@@ -2,7 +2,7 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
 import { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { ValidationIssue } from '../errors';
-import { HiddenSlot } from './hidden';
+import { FIELDS_SET, HiddenSlot } from './hidden';
 
 /**
  * Validation plans compiled once per class from the class-validator decorators, so that the
@@ -100,16 +100,9 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
     instance[key] = value;
   }
   if (unknown) unknownKeys.set(instance, unknown);
-  if (plan.properties.length <= 31) givenMasks.set(instance, mask);
+  // Which fields the input gave, as a bit mask over the plan's properties (schema order).
+  if (plan.properties.length <= 31) FIELDS_SET.set(instance, mask);
   return instance;
-}
-
-/** Which fields the input gave, as a bit mask over the plan's properties (schema order), per built instance. */
-const givenMasks = new HiddenSlot<number>('givenMask');
-
-/** The bit mask {@link build} recorded for an instance, if it built it. */
-export function givenMask(instance: object): number | undefined {
-  return givenMasks.get(instance);
 }
 
 /** Keys of the input that are no field of the model, per built instance. */

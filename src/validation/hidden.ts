@@ -25,8 +25,20 @@ export class HiddenSlot<T> {
   }
 
   set(target: object, value: T): void {
-    if (Object.prototype.hasOwnProperty.call(target, this.key)) (target as Record<symbol, T>)[this.key] = value;
-    else if (Object.isExtensible(target)) Object.defineProperty(target, this.key, { value, writable: true, configurable: true, enumerable: false });
+    if (Object.isExtensible(target)) {
+      DESCRIPTOR.value = value;
+      Object.defineProperty(target, this.key, DESCRIPTOR);
+      DESCRIPTOR.value = undefined;
+    } else if (Object.prototype.hasOwnProperty.call(target, this.key)) (target as Record<symbol, T>)[this.key] = value;
     else this.fallback.set(target, value);
   }
 }
+
+/** One descriptor for every slot write (the value is put in for the call and taken out after). */
+const DESCRIPTOR: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
+
+/**
+ * The fields each model instance's caller gave: a bit mask over its class's schema fields (set
+ * by the compiled builder) until first asked for as a Set (see `fieldsSet`).
+ */
+export const FIELDS_SET = new HiddenSlot<ReadonlySet<string> | number>('fieldsSet');

@@ -3,15 +3,13 @@ import { plainToInstance } from 'class-transformer';
 import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } from 'class-validator';
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
-import { build, givenMask, validateInstance } from './compiled';
-import { HiddenSlot } from './hidden';
+import { build, validateInstance } from './compiled';
+import { FIELDS_SET } from './hidden';
 
-/**
- * The names of the fields each instance's caller gave: in a hidden slot of the instance (not
- * enumerable, not serialised, not validated). Kept as a bit mask over the class's schema fields (a number, so a
- * large import holds no copy of its input) until first asked for as a Set.
- */
-const FIELDS_SET = new HiddenSlot<Set<string> | number>('fieldsSet');
+// The names of the fields each instance's caller gave live in a hidden slot of the instance
+// (FIELDS_SET: not enumerable, not serialised, not validated), as a bit mask over the class's
+// schema fields (a number, so a large import holds no copy of its input) until first asked for
+// as a Set.
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
@@ -228,53 +226,73 @@ function joinPath(parent: string, key: string | number): string {
 }
 
 /**
+ * Where {@link sanitise} is: the keys and indexes from the root (a path is only spelled out when
+ * there is an issue to report) and the objects above, for cycles.
+ */
+type SanitiseState = { issues: ValidationIssue[]; keys: (string | number)[]; ancestors: object[] };
+
+function pathOf(keys: readonly (string | number)[], last?: string | number): string {
+  let path = '';
+  for (const key of keys) path = joinPath(path, key);
+  return last === undefined ? path : joinPath(path, last);
+}
+
+function refuse(state: SanitiseState, constraint: string, message: (path: string) => string, last?: string | number): undefined {
+  const path = pathOf(state.keys, last);
+  state.issues.push({ path, constraint, message: message(path) });
+  return undefined;
+}
+
+/**
  * Copies untrusted input into fresh plain objects: refuses prototype keys, values JSON cannot
  * carry and runaway nesting, each with its path; converts nested model instances to their
  * plain form (keeping what they had set). Undefined properties count as absent.
  */
-function sanitise(value: unknown, path: string, issues: ValidationIssue[], depth: number, seen: Set<object>): unknown {
+function sanitise(value: unknown, state: SanitiseState): unknown {
   // -0 becomes 0: JSON cannot carry the sign, and a round trip must give back what was stored.
   if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value !== 'object') {
-    issues.push({ path, constraint: 'isJsonValue', message: `${path || 'input'} must be a JSON value, got ${typeof value}` });
-    return undefined;
-  }
+  if (typeof value !== 'object') return refuse(state, 'isJsonValue', (path) => `${path || 'input'} must be a JSON value, got ${typeof value}`);
   if (value instanceof Date) return value;
-  if (depth > MAX_INPUT_DEPTH) {
-    issues.push({ path, constraint: 'maxDepth', message: `${path} is nested deeper than ${MAX_INPUT_DEPTH} levels` });
-    return undefined;
-  }
-  if (seen.has(value)) {
-    issues.push({ path, constraint: 'noCycle', message: `${path} refers back to itself` });
-    return undefined;
-  }
-  seen.add(value);
-  try {
-    if (value instanceof Model) return sanitise(toPlain(value, { excludeUnset: true }), path, issues, depth, seen);
-    if (Array.isArray(value)) {
-      const out: unknown[] = [];
-      for (let i = 0; i < value.length; i++) out.push(sanitise(value[i], joinPath(path, i), issues, depth + 1, seen));
-      return out;
+  // `keys` holds one entry per level below the root: its length is the depth.
+  if (state.keys.length > MAX_INPUT_DEPTH) return refuse(state, 'maxDepth', (path) => `${path} is nested deeper than ${MAX_INPUT_DEPTH} levels`);
+  if (state.ancestors.includes(value)) return refuse(state, 'noCycle', (path) => `${path} refers back to itself`);
+  if (value instanceof Model) {
+    state.ancestors.push(value);
+    try {
+      return sanitise(toPlain(value, { excludeUnset: true }), state);
+    } finally {
+      state.ancestors.pop();
     }
-    if (!isPlainObject(value)) {
-      issues.push({ path, constraint: 'isPlainObject', message: `${path || 'input'} must be a plain object` });
-      return undefined;
+  }
+  const isArray = Array.isArray(value);
+  if (!isArray && !isPlainObject(value)) return refuse(state, 'isPlainObject', (path) => `${path || 'input'} must be a plain object`);
+  state.ancestors.push(value);
+  try {
+    if (isArray) {
+      const out: unknown[] = new Array(value.length);
+      for (let i = 0; i < value.length; i++) {
+        state.keys.push(i);
+        out[i] = sanitise(value[i], state);
+        state.keys.pop();
+      }
+      return out;
     }
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value)) {
-      const childPath = joinPath(path, key);
       if (FORBIDDEN_KEYS.has(key)) {
-        issues.push({ path: childPath, constraint: 'forbiddenKey', message: `key "${key}" is not allowed` });
+        refuse(state, 'forbiddenKey', () => `key "${key}" is not allowed`, key);
         continue;
       }
       const child = (value as Record<string, unknown>)[key];
       if (child === undefined) continue;
-      out[key] = sanitise(child, childPath, issues, depth + 1, seen);
+      state.keys.push(key);
+      out[key] = sanitise(child, state);
+      state.keys.pop();
     }
     return out;
   } finally {
-    seen.delete(value);
+    state.ancestors.pop();
   }
 }
 
@@ -294,19 +312,21 @@ export function mapErrors(errors: ValidationError[], parent: string, out: Valida
   }
 }
 
+/** The fields of `plain` that are schema fields of the instance's class, given (not undefined nor null). */
+function givenFields(instance: Model, plain: unknown): ReadonlySet<string> | number {
+  if (!isPlainObject(plain)) return EMPTY;
+  const fields = schemaFields(instance.constructor);
+  if (fields.length > 31) return new Set(fields.filter((k) => plain[k] !== undefined && plain[k] !== null));
+  let mask = 0;
+  for (let i = 0; i < fields.length; i++) if (plain[fields[i]] !== undefined && plain[fields[i]] !== null) mask |= 1 << i;
+  return mask;
+}
+
 /** Marks what the caller gave and applies the defaults of every model in the tree. */
 export function prepare(instance: unknown, plain: unknown): void {
   if (!(instance instanceof Model)) return;
-  const built = givenMask(instance);
-  if (built !== undefined) FIELDS_SET.set(instance, built);
-  else if (isPlainObject(plain)) {
-    const fields = schemaFields(instance.constructor);
-    if (fields.length <= 31) {
-      let mask = 0;
-      for (let i = 0; i < fields.length; i++) if (plain[fields[i]] !== undefined && plain[fields[i]] !== null) mask |= 1 << i;
-      FIELDS_SET.set(instance, mask);
-    } else FIELDS_SET.set(instance, new Set(fields.filter((k) => plain[k] !== undefined && plain[k] !== null)));
-  } else FIELDS_SET.set(instance, EMPTY as Set<string>);
+  // An instance the compiled plans built has its mask already (recorded as they copied the input).
+  if (!FIELDS_SET.has(instance)) FIELDS_SET.set(instance, givenFields(instance, plain));
   instance.applyDefaults();
   const record = instance as unknown as Record<string, unknown>;
   for (const key of Object.keys(record)) {
@@ -360,7 +380,7 @@ export function sanitiseInput(cls: { ignoredInputFields?: readonly string[] }, i
     issues.push({ path: '', constraint: 'isObject', message: `input must be an object, got ${input === null ? 'null' : Array.isArray(input) ? 'an array' : typeof input}` });
     return undefined;
   }
-  const plain = sanitise(input, '', issues, 0, new Set()) as Record<string, unknown> | undefined;
+  const plain = sanitise(input, { issues, keys: [], ancestors: [] }) as Record<string, unknown> | undefined;
   if (plain) for (const key of cls.ignoredInputFields ?? []) delete plain[key];
   return plain;
 }
