@@ -122,9 +122,6 @@ export function fieldsSet(model: object): ReadonlySet<string> {
   return set;
 }
 
-function setFieldsSet(model: object, fields: Iterable<string>): void {
-  FIELDS_SET.set(model, fields instanceof Set ? fields : new Set(fields));
-}
 
 /**
  * Every field the caller gave, as paths: `name`, `responseStyle.tone`, `traits[0].weight`.
@@ -145,45 +142,90 @@ export function setFieldPaths(model: object): string[] {
   return out;
 }
 
-/** Restores what {@link setFieldPaths} wrote, after a load from the database. */
+/** One step of a field path: a key, then the array indexes after it (`traits[2]` is `traits`, [2]). */
+type PathStep = { key: string; indexes: number[] };
+
+/** Field paths as steps, parsed once per distinct path (personas of one shape share their paths). */
+const parsedPaths = new Map<string, PathStep[] | null>();
+
+/** The steps of a path written by {@link setFieldPaths}, or null for a path that is not of that form. */
+function parsePath(path: string): PathStep[] | null {
+  let steps = parsedPaths.get(path);
+  if (steps !== undefined) return steps;
+  steps = [];
+  for (const segment of path.split('.')) {
+    const bracket = segment.indexOf('[');
+    const key = bracket < 0 ? segment : segment.slice(0, bracket);
+    if (!key) {
+      steps = null;
+      break;
+    }
+    const indexes: number[] = [];
+    for (let at = bracket; at >= 0; ) {
+      const close = segment.indexOf(']', at);
+      const index = close < 0 ? NaN : Number(segment.slice(at + 1, close));
+      if (!Number.isInteger(index)) break;
+      indexes.push(index);
+      at = segment.indexOf('[', close);
+    }
+    steps.push({ key, indexes });
+  }
+  if (parsedPaths.size >= 10_000) parsedPaths.clear();
+  parsedPaths.set(path, steps);
+  return steps;
+}
+
+/** The position of each schema field of a class, for its bit in a fields-set mask. */
+const fieldIndexes = new Map<Function, Map<string, number>>();
+function fieldIndexOf(cls: Function): Map<string, number> {
+  let indexes = fieldIndexes.get(cls);
+  if (!indexes) fieldIndexes.set(cls, (indexes = new Map(schemaFields(cls).map((field, i) => [field, i]))));
+  return indexes;
+}
+
+/**
+ * Restores what {@link setFieldPaths} wrote, after a load from the database. Keys that are no
+ * field of their model (written by an older schema) are left out. With `fresh` (a tree just
+ * loaded, with no fields set yet), only the models a path names are given a set.
+ */
 export function restoreFieldPaths(model: object, paths: readonly string[], options: { fresh?: boolean } = {}): void {
-  const sets = new Map<object, Set<string>>();
-  const setOf = (m: object) => {
-    let s = sets.get(m);
-    if (!s) sets.set(m, (s = new Set()));
-    return s;
+  // The models named so far and what was given of each: a mask, or a Set beyond 31 fields.
+  const targets: object[] = [model];
+  const given: (number | Set<string>)[] = [schemaFields(model.constructor).length <= 31 ? 0 : new Set()];
+  let last = 0;
+  const mark = (target: object, key: string) => {
+    // Paths below one model come one after another: the last model named is the usual one.
+    let at = targets[last] === target ? last : targets.lastIndexOf(target);
+    if (at < 0) {
+      at = targets.push(target) - 1;
+      given.push(schemaFields(target.constructor).length <= 31 ? 0 : new Set());
+    }
+    last = at;
+    const entry = given[at];
+    const index = fieldIndexOf(target.constructor).get(key);
+    if (index === undefined) return;
+    if (typeof entry === 'number') given[at] = entry | (1 << index);
+    else entry.add(key);
   };
-  setOf(model);
   for (const path of paths) {
+    const steps = typeof path === 'string' ? parsePath(path) : null;
+    if (!steps) continue;
     let target: unknown = model;
-    const segments = path.split('.');
-    for (let i = 0; i < segments.length && target instanceof Model; i++) {
-      // A segment is `key` or `key[0][1]…` (written by setFieldPaths; no regex on this hot path).
-      const segment = segments[i];
-      const bracket = segment.indexOf('[');
-      const key = bracket < 0 ? segment : segment.slice(0, bracket);
-      if (!key) break;
-      setOf(target).add(key);
-      if (i === segments.length - 1 && bracket < 0) break;
+    for (let i = 0; i < steps.length && target instanceof Model; i++) {
+      const { key, indexes } = steps[i];
+      mark(target, key);
+      if (i === steps.length - 1) break;
       let next: unknown = (target as unknown as Record<string, unknown>)[key];
-      for (let at = bracket; at >= 0 && at < segment.length; ) {
-        const close = segment.indexOf(']', at);
-        if (close < 0) break;
-        const idx = Number(segment.slice(at + 1, close));
-        next = Array.isArray(next) && Number.isInteger(idx) ? next[idx] : undefined;
-        at = segment.indexOf('[', close);
-      }
+      for (const index of indexes) next = Array.isArray(next) ? next[index] : undefined;
       target = next;
     }
   }
-  if (options.fresh) {
-    // A tree just loaded has no sets yet: only the models named by a path need one.
-    for (const [m, set] of sets) setFieldsSet(m, set);
-    return;
-  }
+  for (let i = 0; i < targets.length; i++) FIELDS_SET.set(targets[i], given[i]);
+  if (options.fresh) return;
+  const named = new Set(targets);
   const visitAll = (m: unknown) => {
     if (!(m instanceof Model)) return;
-    setFieldsSet(m, sets.get(m) ?? []);
+    if (!named.has(m)) FIELDS_SET.set(m, EMPTY);
     for (const value of Object.values(m)) {
       if (value instanceof Model) visitAll(value);
       else if (Array.isArray(value)) value.forEach(visitAll);
