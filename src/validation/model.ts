@@ -124,19 +124,37 @@ export function fieldsSet(model: object): ReadonlySet<string> {
 
 
 /**
+ * Whether `field` (schema position `index`) was given, read from a model's fields-set entry
+ * without turning a mask into a Set (writes and snapshots read hundreds of thousands of models).
+ */
+function isGiven(entry: ReadonlySet<string> | number | undefined, field: string, index: number): boolean {
+  if (entry === undefined) return false;
+  return typeof entry === 'number' ? index < 31 && (entry & (1 << index)) !== 0 : entry.has(field);
+}
+
+/**
  * Every field the caller gave, as paths: `name`, `responseStyle.tone`, `traits[0].weight`.
  * The store persists this list so inheritance still knows what a persona set itself.
  */
 export function setFieldPaths(model: object): string[] {
   const out: string[] = [];
+  const visitKey = (m: object, prefix: string, key: string) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    out.push(path);
+    const value = (m as Record<string, unknown>)[key];
+    if (value instanceof Model) visit(value, path);
+    else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) if (value[i] instanceof Model) visit(value[i], `${path}[${i}]`);
+  };
   const visit = (m: object, prefix: string) => {
-    for (const key of fieldsSet(m)) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      out.push(path);
-      const value = (m as Record<string, unknown>)[key];
-      if (value instanceof Model) visit(value, path);
-      else if (Array.isArray(value)) value.forEach((v, i) => v instanceof Model && visit(v, `${path}[${i}]`));
+    const entry = FIELDS_SET.get(m);
+    if (entry === undefined) return;
+    if (typeof entry !== 'number') {
+      for (const key of entry) visitKey(m, prefix, key);
+      return;
     }
+    // Schema order, as fieldsSet() reports a mask.
+    const fields = schemaFields(m.constructor);
+    for (let i = 0; i < fields.length && i < 31; i++) if (entry & (1 << i)) visitKey(m, prefix, fields[i]);
   };
   visit(model, '');
   return out;
@@ -503,11 +521,13 @@ function plainValue(value: unknown, options: ToPlainOptions): unknown {
  */
 export function toPlain(model: object, options: ToPlainOptions = {}): Record<string, unknown> {
   const cls = model.constructor as typeof Model;
-  const set = fieldsSet(model);
+  const given = options.excludeUnset ? FIELDS_SET.get(model) : undefined;
   const out: Record<string, unknown> = {};
   const record = model as Record<string, unknown>;
-  for (const field of schemaFields(cls)) {
-    if (options.excludeUnset && !set.has(field)) continue;
+  const fields = schemaFields(cls);
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i];
+    if (options.excludeUnset && !isGiven(given, field, i)) continue;
     const value = record[field];
     if (value === undefined || value === null) continue;
     out[field] = plainValue(value, options);
