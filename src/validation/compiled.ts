@@ -2,7 +2,7 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
 import { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { ValidationIssue } from '../errors';
-import { FIELDS_SET, HiddenSlot } from './hidden';
+import { FIELDS_SET, HiddenSlot, MASK_FIELDS } from './hidden';
 
 /**
  * Validation plans compiled once per class from the class-validator decorators, so that the
@@ -88,7 +88,7 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
   for (const key of Object.keys(plain)) {
     let value = plain[key];
     const property = plan.byName.get(key);
-    if (property && value !== null && value !== undefined && property.index < 31) mask |= 1 << property.index;
+    if (property && value !== null && value !== undefined && property.index < MASK_FIELDS) mask |= 1 << property.index;
     if (!property) {
       // Never assigned: a key such as "toJSON" or "applyDefaults" must not replace a method.
       // (class-transformer drops such keys silently; here they are refused as unknown fields.)
@@ -101,7 +101,7 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
   }
   if (unknown) unknownKeys.set(instance, unknown);
   // Which fields the input gave, as a bit mask over the plan's properties (schema order).
-  if (plan.properties.length <= 31) FIELDS_SET.set(instance, mask);
+  if (plan.properties.length <= MASK_FIELDS) FIELDS_SET.set(instance, mask);
   return instance;
 }
 

@@ -16,6 +16,7 @@ export class HiddenSlot<T> {
   }
 
   get(target: object): T | undefined {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
     const own = (target as Record<symbol, T | undefined>)[this.key];
     return own !== undefined ? own : this.fallback.get(target);
   }
@@ -38,7 +39,12 @@ export class HiddenSlot<T> {
 const DESCRIPTOR: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
 
 /**
- * The fields each model instance's caller gave: a bit mask over its class's schema fields (set
- * by the compiled builder) until first asked for as a Set (see `fieldsSet`).
+ * The fields each model instance's caller gave: a bit mask over its class's schema fields (a
+ * number, so a large import holds no copy of its input; set by the compiled builder), until
+ * first asked for as a Set (see `fieldsSet`). Classes of more than {@link MASK_FIELDS} fields
+ * keep a Set from the start.
  */
 export const FIELDS_SET = new HiddenSlot<ReadonlySet<string> | number>('fieldsSet');
+
+/** Most schema fields a fields-set mask holds (bits of a 32-bit integer, sign bit left alone). */
+export const MASK_FIELDS = 31;

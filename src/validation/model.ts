@@ -4,12 +4,8 @@ import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } f
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { build, validateInstance } from './compiled';
-import { FIELDS_SET } from './hidden';
+import { FIELDS_SET, MASK_FIELDS } from './hidden';
 
-// The names of the fields each instance's caller gave live in a hidden slot of the instance
-// (FIELDS_SET: not enumerable, not serialised, not validated), as a bit mask over the class's
-// schema fields (a number, so a large import holds no copy of its input) until first asked for
-// as a Set.
 const EMPTY: ReadonlySet<string> = new Set();
 
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
@@ -122,6 +118,10 @@ export function fieldsSet(model: object): ReadonlySet<string> {
   return set;
 }
 
+/** What a model of this class with nothing given holds: an empty mask, or an empty Set beyond {@link MASK_FIELDS} fields. */
+function nothingGiven(model: object): number | Set<string> {
+  return schemaFields(model.constructor).length <= MASK_FIELDS ? 0 : new Set();
+}
 
 /**
  * Whether `field` (schema position `index`) was given, read from a model's fields-set entry
@@ -129,7 +129,7 @@ export function fieldsSet(model: object): ReadonlySet<string> {
  */
 function isGiven(entry: ReadonlySet<string> | number | undefined, field: string, index: number): boolean {
   if (entry === undefined) return false;
-  return typeof entry === 'number' ? index < 31 && (entry & (1 << index)) !== 0 : entry.has(field);
+  return typeof entry === 'number' ? index < MASK_FIELDS && (entry & (1 << index)) !== 0 : entry.has(field);
 }
 
 /**
@@ -154,7 +154,7 @@ export function setFieldPaths(model: object): string[] {
     }
     // Schema order, as fieldsSet() reports a mask.
     const fields = schemaFields(m.constructor);
-    for (let i = 0; i < fields.length && i < 31; i++) if (entry & (1 << i)) visitKey(m, prefix, fields[i]);
+    for (let i = 0; i < fields.length && i < MASK_FIELDS; i++) if (entry & (1 << i)) visitKey(m, prefix, fields[i]);
   };
   visit(model, '');
   return out;
@@ -207,16 +207,16 @@ function fieldIndexOf(cls: Function): Map<string, number> {
  * loaded, with no fields set yet), only the models a path names are given a set.
  */
 export function restoreFieldPaths(model: object, paths: readonly string[], options: { fresh?: boolean } = {}): void {
-  // The models named so far and what was given of each: a mask, or a Set beyond 31 fields.
+  // The models named so far and what was given of each: a mask, or a Set beyond MASK_FIELDS fields.
   const targets: object[] = [model];
-  const given: (number | Set<string>)[] = [schemaFields(model.constructor).length <= 31 ? 0 : new Set()];
+  const given: (number | Set<string>)[] = [nothingGiven(model)];
   let last = 0;
   const mark = (target: object, key: string) => {
     // Paths below one model come one after another: the last model named is the usual one.
     let at = targets[last] === target ? last : targets.lastIndexOf(target);
     if (at < 0) {
       at = targets.push(target) - 1;
-      given.push(schemaFields(target.constructor).length <= 31 ? 0 : new Set());
+      given.push(nothingGiven(target));
     }
     last = at;
     const entry = given[at];
@@ -376,7 +376,7 @@ export function mapErrors(errors: ValidationError[], parent: string, out: Valida
 function givenFields(instance: Model, plain: unknown): ReadonlySet<string> | number {
   if (!isPlainObject(plain)) return EMPTY;
   const fields = schemaFields(instance.constructor);
-  if (fields.length > 31) return new Set(fields.filter((k) => plain[k] !== undefined && plain[k] !== null));
+  if (fields.length > MASK_FIELDS) return new Set(fields.filter((k) => plain[k] !== undefined && plain[k] !== null));
   let mask = 0;
   for (let i = 0; i < fields.length; i++) if (plain[fields[i]] !== undefined && plain[fields[i]] !== null) mask |= 1 << i;
   return mask;

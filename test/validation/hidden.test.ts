@@ -37,6 +37,13 @@ describe('HiddenSlot', () => {
     expect(Object.getOwnPropertySymbols(frozen)).toEqual([]);
   });
 
+  it('reads nothing from values that are no objects (fieldsSet of a non-model is empty)', () => {
+    const slot = new HiddenSlot<number>('mask');
+    for (const value of [null, undefined, 3, 'text', true]) expect(slot.get(value as never)).toBeUndefined();
+    expect([...fieldsSet(null as never)]).toEqual([]);
+    expect([...fieldsSet({ name: 'plain' })]).toEqual([]);
+  });
+
   it('holds the fields set of a model without making it a field', () => {
     const trait = PersonaTrait.create({ name: 'warmth', category: 'personality', value: 70 });
     expect([...fieldsSet(trait)]).toEqual(['name', 'category', 'value']);
