@@ -274,6 +274,9 @@ export async function childIds(manager: EntityManager, id: string): Promise<stri
   return rows.map((r) => r.id);
 }
 
+/** Longest lineage the store accepts and the resolver follows, unless configured otherwise. */
+export const DEFAULT_MAX_INHERITANCE_DEPTH = 32;
+
 /** One link of a lineage: a persona's id, its parent's id and its distance from the start. */
 export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string; version: number };
 

@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../actor';
 import { InheritanceCycleError, InheritanceDepthError, PersonaNotFoundError } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
-import { findPersonasByIds, lineageOf, LineageLink } from '../persistence/persona-rows';
+import { DEFAULT_MAX_INHERITANCE_DEPTH, findPersonasByIds, lineageOf, LineageLink } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
 import { fieldsSet, ModelInput, schemaFields, toPlain } from '../validation/model';
 import { assertActor, canRead } from './access';
@@ -69,7 +69,7 @@ export class InheritanceResolver {
   private readonly maxDepth: number;
 
   constructor(private readonly dataSource: DataSource, options: InheritanceResolverOptions = {}) {
-    this.maxDepth = options.maxDepth ?? 32;
+    this.maxDepth = options.maxDepth ?? DEFAULT_MAX_INHERITANCE_DEPTH;
   }
 
   /** The effective persona of `idOrSlug` for `actor`, with its lineage and provenance. */

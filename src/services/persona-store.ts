@@ -19,6 +19,7 @@ import { PersonaInteraction } from '../persistence/persona-interaction.entity';
 import { PersonaRevision } from '../persistence/persona-revision.entity';
 import {
   childIds,
+  DEFAULT_MAX_INHERITANCE_DEPTH,
   completePersonas,
   fieldPathsOf,
   findPersona,
@@ -98,7 +99,7 @@ export class PersonaStore {
   private readonly maxDepth: number;
 
   constructor(private readonly dataSource: DataSource, options: PersonaStoreOptions = {}) {
-    this.maxDepth = options.maxInheritanceDepth ?? 32;
+    this.maxDepth = options.maxInheritanceDepth ?? DEFAULT_MAX_INHERITANCE_DEPTH;
   }
 
   /** Validates and stores a new persona at version 1, owned by the actor, with revision 1. */
