@@ -65,11 +65,26 @@ export class InheritanceDepthError extends PersonaError {
   }
 }
 
-/** A persona that others inherit from cannot be removed; `children` lists their ids. */
+/**
+ * A persona that the remover's own personas inherit from cannot be removed; `children` lists
+ * their ids (only personas the remover may read: a refusal never reveals anyone else's).
+ */
 export class PersonaInUseError extends PersonaError {
   readonly code = 'PERSONA_IN_USE';
   constructor(readonly idOrSlug: string, readonly children: string[]) {
-    super(`Persona ${idOrSlug} cannot be removed: ${children.length} persona(s) inherit from it`);
+    super(`Persona ${idOrSlug} cannot be removed: ${children.length} of your persona(s) inherit from it`);
+  }
+}
+
+/**
+ * The database failed in a way the library did not expect (lost connection, a constraint the
+ * service did not check first). The driver's error is kept as `cause` for logs; the message
+ * carries no SQL, no parameters and no row data. `driverCode` is the driver's error code if any.
+ */
+export class PersonaStorageError extends PersonaError {
+  readonly code = 'STORAGE_FAILED';
+  constructor(readonly driverCode: string | undefined, readonly cause: unknown) {
+    super(`The database could not complete the operation${driverCode ? ` (${driverCode})` : ''}`);
   }
 }
 

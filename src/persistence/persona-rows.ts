@@ -1,6 +1,7 @@
 import { newId } from './ids';
 import { EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { PersonaStorageError } from '../errors';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
@@ -303,6 +304,7 @@ export async function lineageOf(manager: EntityManager, start: string, maxDepth:
 
 /** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */
 export function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof PersonaStorageError) return isUniqueViolation(error.cause);
   if (!(error instanceof QueryFailedError)) return false;
   const driverError = (error as QueryFailedError & { driverError?: { code?: string } }).driverError;
   return driverError?.code === '23505' || driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(error.message);

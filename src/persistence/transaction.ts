@@ -1,4 +1,28 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, TypeORMError } from 'typeorm';
+import { PersonaError, PersonaStorageError } from '../errors';
+
+/**
+ * A driver's error never reaches a caller raw: a `QueryFailedError`, a pg `DatabaseError`, an
+ * `SqliteError` or any other TypeORM error becomes a {@link PersonaStorageError} (with the
+ * original as `cause`). The library's own typed errors pass through unchanged.
+ */
+export function asStorageError(error: unknown): unknown {
+  if (error instanceof PersonaError) return error;
+  const e = error as { name?: string; code?: unknown; driverError?: { code?: unknown } } | null;
+  const fromDriver =
+    error instanceof TypeORMError || e?.name === 'SqliteError' || e?.name === 'DatabaseError' || (typeof e?.code === 'string' && /^(?:[0-9A-Z]{5}|E[A-Z]{3,}|SQLITE_\w+)$/.test(e.code));
+  if (!fromDriver) return error;
+  const code = e?.driverError?.code ?? e?.code;
+  return new PersonaStorageError(typeof code === 'string' ? code : undefined, error);
+}
+
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asStorageError(error);
+  }
+}
 
 /**
  * better-sqlite3 is one connection: TypeORM cannot run two transactions on it at once ("cannot
@@ -16,8 +40,8 @@ function queued<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
 
 /** Runs `work` in one transaction: all of it is written, or none of it. */
 export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dataSource.options.type === 'postgres') return dataSource.transaction(work);
-  return queued(dataSource, () => dataSource.transaction(work));
+  if (dataSource.options.type === 'postgres') return guarded(() => dataSource.transaction(work));
+  return guarded(() => queued(dataSource, () => dataSource.transaction(work)));
 }
 
 /**
@@ -25,9 +49,23 @@ export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityM
  * that may still be rolled back; on PostgreSQL it reads committed data from the pool.
  */
 export function reading<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dataSource.options.type === 'postgres') return work(dataSource.manager);
-  return queued(dataSource, () => work(dataSource.manager));
+  if (dataSource.options.type === 'postgres') return guarded(() => work(dataSource.manager));
+  return guarded(() => queued(dataSource, () => work(dataSource.manager)));
 }
+
+/**
+ * Serialises every change of inheritance links (a `parentId` set, changed or pointed at by a
+ * removed persona) across all connections: on PostgreSQL a transaction-level advisory lock, so two
+ * concurrent writes cannot each pass their cycle or existence check against the other's
+ * uncommitted state; every check after it reads committed data (READ COMMITTED takes a new
+ * snapshot per statement). SQLite needs nothing: its writes are one queue on one connection.
+ */
+export async function lockLineage(manager: EntityManager): Promise<void> {
+  if (manager.connection.options.type === 'postgres') await manager.query('SELECT pg_advisory_xact_lock($1)', [LINEAGE_LOCK]);
+}
+
+/** The advisory lock key of {@link lockLineage} ("lin" + "eage" as bytes, an arbitrary constant). */
+const LINEAGE_LOCK = 0x6c696e65;
 
 /** Splits `items` into chunks of at most `size`, to stay under the engines' parameter limits. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -23,6 +23,7 @@ import {
   completePersonas,
   fieldPathsOf,
   findPersona,
+  findPersonasByIds,
   insertPersonas,
   insertRows,
   isUniqueViolation,
@@ -30,12 +31,13 @@ import {
   personaQuery,
   updatePersonaRow,
 } from '../persistence/persona-rows';
-import { inTransaction, reading } from '../persistence/transaction';
+import { inTransaction, lockLineage, reading } from '../persistence/transaction';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
-import { fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
-import { assertActor, assertCanWrite, canRead } from './access';
+import { fieldsSet, fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
+import { assertActor, assertCanWrite, assertOwnerUnchanged, canRead, canReadVersion, canWrite } from './access';
+import { mergeLineage } from './inheritance-resolver';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 
@@ -150,6 +152,7 @@ export class PersonaStore {
       p.updatedAt = now;
     }
     await this.assertSlugsFree(manager, personas);
+    if (personas.some((p) => p.parentId)) await lockLineage(manager);
     for (const p of personas) await this.assertLinks(manager, p, actor, personas);
     // In slices, so that the rows, snapshots and parameters of one slice are garbage before the
     // next is built: memory stays flat and a large import grows linearly, all in one transaction.
@@ -206,14 +209,24 @@ export class PersonaStore {
     return this.update(idOrSlug, { status: PersonaStatus.Archived }, options, actor);
   }
 
-  /** Deletes a persona with its children, revisions and metrics; refused while others inherit from it. */
+  /**
+   * Deletes a persona with its children, revisions and metrics. Personas that inherit from it are
+   * handled by who may change them: if the remover may change any of them (their own, or any for
+   * an admin), the removal is refused with `PersonaInUseError` listing those; personas of other
+   * users, which the remover cannot change and which must not be able to block the removal, are
+   * detached in the same transaction: each gets a new version holding everything it inherited
+   * (so it renders as before) and no `parentId`. See docs/security.md.
+   */
   async remove(idOrSlug: string, actor: Actor): Promise<void> {
     assertActor(actor);
     await this.write(async (manager) => {
+      await lockLineage(manager);
       const current = await this.findReadable(manager, idOrSlug, actor);
       assertCanWrite(actor, current, `persona ${idOrSlug}`);
-      const children = await childIds(manager, current.id as string);
-      if (children.length) throw new PersonaInUseError(idOrSlug, children);
+      const children = await findPersonasByIds(manager, await childIds(manager, current.id as string));
+      const blocking = children.filter((c) => canWrite(actor, c)).map((c) => c.id as string).sort();
+      if (blocking.length) throw new PersonaInUseError(idOrSlug, blocking);
+      for (const child of children) await this.detach(manager, child, actor);
       for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetrics]) {
         await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: current.id }).execute();
       }
@@ -221,19 +234,26 @@ export class PersonaStore {
     });
   }
 
-  /** Every revision, oldest first: version, who, when, and the full persona at that version. */
+  /**
+   * The revisions the actor may read, oldest first: version, who, when, and the full persona at
+   * that version. Versions written while the persona was private are its owner's (and admins'):
+   * other readers see only the versions that were public when written.
+   */
   async history(idOrSlug: string, actor: Actor): Promise<PersonaRevisionEntry[]> {
     assertActor(actor);
     return reading(this.dataSource, async (manager) => {
       const current = await this.findReadable(manager, idOrSlug, actor);
       const rows = await manager.getRepository(PersonaRevision).find({ where: { personaId: current.id }, order: { version: 'ASC' } });
-      return rows.map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, snapshot: r.snapshot }));
+      return rows
+        .filter((r) => canReadVersion(actor, current.createdBy, r.snapshot?.isPublic === true))
+        .map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, snapshot: r.snapshot }));
     });
   }
 
   /**
    * Makes a new version equal to the persona at `toVersion` (what it had set, included).
-   * Ownership stays as it is now.
+   * Ownership and visibility (`createdBy`, `isPublic`) stay as they are now: a revert never
+   * publishes a persona that is private today.
    */
   async revert(idOrSlug: string, toVersion: number, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
@@ -247,6 +267,8 @@ export class PersonaStore {
       restoreFieldPaths(old, revision.fieldPaths);
       const content = toPlain(old, { excludeUnset: true });
       for (const k of STORE_KEPT_FIELDS) delete content[k];
+      if (fieldsSet(current).has('isPublic')) content.isPublic = current.isPublic;
+      else delete content.isPublic;
       const next = PersonaConfiguration.create({ ...content, createdBy: current.createdBy } as ModelInput<PersonaConfiguration>);
       return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
     });
@@ -286,21 +308,45 @@ export class PersonaStore {
     expectedVersion: number,
     actor: Actor,
   ): Promise<PersonaConfiguration> {
-    if (next.createdBy !== current.createdBy && !isAdmin(actor)) {
-      throw new AccessDeniedError(`${actor.id} may not give persona ${idOrSlug} to ${next.createdBy}`, actor.id);
-    }
+    assertOwnerUnchanged(actor, current.createdBy, next.createdBy, `persona ${idOrSlug}`);
     next.id = current.id;
     next.version = expectedVersion + 1;
     next.createdAt = current.createdAt;
     next.updatedAt = new Date(Math.max(Date.now(), (current.updatedAt?.getTime() ?? 0) + 1));
     if (next.slug !== current.slug) await this.assertSlugsFree(manager, [next]);
-    if (next.parentId !== current.parentId || next.templateId !== current.templateId) await this.assertLinks(manager, next, actor, []);
+    if (next.parentId !== current.parentId || next.templateId !== current.templateId) {
+      if (next.parentId) await lockLineage(manager);
+      await this.assertLinks(manager, next, actor, []);
+    }
     if (!(await updatePersonaRow(manager, next, expectedVersion))) {
       const row = await personaQuery(manager).select('p.version', 'version').where('p.id = :id', { id: current.id }).getRawOne<{ version: number }>();
       throw new VersionConflictError(idOrSlug, expectedVersion, Number(row?.version ?? NaN));
     }
     await this.insertRevisions(manager, [next], actor);
     return next;
+  }
+
+  /**
+   * Makes `child` stand alone before its parent is removed: a new version with everything it
+   * inherited made its own and no `parentId`, written by `actor`. What it inherited from
+   * ancestors its owner could not read is not copied into it (that would publish them), so such a
+   * child just loses its link, as it could not be resolved by its owner before either.
+   */
+  private async detach(manager: EntityManager, child: PersonaConfiguration, actor: Actor): Promise<void> {
+    const owner: Actor = { id: child.createdBy };
+    const chain = await lineageOf(manager, child.id as string, this.maxDepth + 1);
+    const readable = chain.length <= this.maxDepth && chain.every((link) => canRead(owner, link)) && !chain[chain.length - 1].parentId;
+    let content: Record<string, unknown>;
+    if (readable) {
+      const ordered = await findPersonasByIds(manager, chain.map((l) => l.id));
+      const byId = new Map(ordered.map((p) => [p.id as string, p]));
+      content = toPlain(mergeLineage(chain.map((l) => byId.get(l.id) as PersonaConfiguration)).persona, { excludeUnset: true });
+    } else {
+      content = toPlain(child, { excludeUnset: true });
+    }
+    for (const k of [...STORE_KEPT_FIELDS, 'parentId']) delete content[k];
+    const next = PersonaConfiguration.create({ ...content, createdBy: child.createdBy } as ModelInput<PersonaConfiguration>);
+    await this.writeNext(manager, child.id as string, child, next, child.version as number, { id: actor.id, roles: ['admin'] });
   }
 
   private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<void> {

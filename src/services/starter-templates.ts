@@ -94,7 +94,6 @@ export const STARTER_TEMPLATES = [
     customizableFields: [
       { path: 'responseStyle.tone', type: 'enum', options: ['warm', 'calm', 'upbeat', 'neutral'], default: 'warm' },
       { path: 'instructions', type: 'string', min: 1, max: 20000, description: 'Company policies and product facts.' },
-      { path: 'isPublic', type: 'boolean', default: false },
     ],
   },
   {

@@ -8,13 +8,23 @@ import { PersonaTemplate, setAtPath } from '../models/persona-template.entity';
 import { isUniqueViolation, looksLikeId } from '../persistence/persona-rows';
 import { inTransaction, reading } from '../persistence/transaction';
 import { ModelInput, toPlain } from '../validation/model';
-import { assertActor, assertCanWrite, canRead } from './access';
+import { IDENTITY_FIELDS } from '../validation/partial';
+import { assertActor, assertCanWrite, assertOwnerUnchanged, canRead, SYSTEM_OWNER } from './access';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 import { PersonaStore } from './persona-store';
 import { STARTER_TEMPLATES } from './starter-templates';
 
 const KEPT = ['id', 'version', 'createdAt', 'updatedAt'] as const;
+
+/** Slugs of the starter templates: only templates owned by {@link SYSTEM_OWNER} may take them. */
+const STARTER_SLUGS: ReadonlySet<string> = new Set(STARTER_TEMPLATES.map((t) => t.slug));
+
+function assertSlugAllowed(template: PersonaTemplate, at = 'slug'): void {
+  if (STARTER_SLUGS.has(template.slug) && template.createdBy !== SYSTEM_OWNER) {
+    fail([{ path: at, constraint: 'reservedSlug', message: `template slug "${template.slug}" is reserved for the starter template` }], 'template');
+  }
+}
 
 /** Sort keys `listTemplates()` accepts; `-` in front sorts descending. */
 export const TEMPLATE_SORT_KEYS = ['name', 'slug', 'category', 'createdAt', 'updatedAt'] as const;
@@ -35,6 +45,7 @@ export type InstantiateOptions = {
   actor: Actor;
   /** Further identity and access fields of the new persona (templates cannot give these). */
   description?: string;
+  /** Whether the new persona is public: false unless the instantiating actor says so here. */
   isPublic?: boolean;
   status?: PersonaStatus | `${PersonaStatus}`;
   tags?: string[];
@@ -59,15 +70,23 @@ export class TemplateService {
     this.store = new PersonaStore(dataSource);
   }
 
-  /** Validates and stores a template at version 1, owned by the actor. */
+  /**
+   * Validates and stores a template at version 1, owned by the actor. A starter template's slug
+   * is refused (`reservedSlug`) unless the template is the library's own.
+   */
   async createTemplate(props: ModelInput<PersonaTemplate>, actor: Actor): Promise<PersonaTemplate> {
     assertActor(actor);
+    return this.createAs(props, actor);
+  }
+
+  private async createAs(props: ModelInput<PersonaTemplate>, actor: Actor): Promise<PersonaTemplate> {
     if (!isPlainObject(props)) fail([{ path: '', constraint: 'isObject', message: 'a template must be an object' }], 'template');
     const kept = KEPT.filter((k) => Object.prototype.hasOwnProperty.call(props, k));
     if (kept.length) fail(kept.map((k) => ({ path: k, constraint: 'storeManaged', message: `${k} is kept by the service and cannot be set` })), 'template');
     const createdBy = (props as { createdBy?: unknown }).createdBy ?? actor.id;
     if (createdBy !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create templates for ${String(createdBy)}`, actor.id);
     const template = PersonaTemplate.create({ ...props, createdBy } as ModelInput<PersonaTemplate>);
+    assertSlugAllowed(template);
     return this.write(async (manager) => {
       const now = new Date();
       Object.assign(template, { id: newId(), version: 1, createdAt: now, updatedAt: now });
@@ -112,7 +131,8 @@ export class TemplateService {
       for (const k of KEPT) delete base[k];
       const merged = applyMergePatch(base, patch) as ModelInput<PersonaTemplate>;
       const next = PersonaTemplate.create(merged);
-      if (next.createdBy !== current.createdBy && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not give template ${idOrSlug} away`, actor.id);
+      assertOwnerUnchanged(actor, current.createdBy, next.createdBy, `template ${idOrSlug}`);
+      assertSlugAllowed(next);
       Object.assign(next, {
         id: current.id,
         version: options.expectedVersion + 1,
@@ -178,6 +198,9 @@ export class TemplateService {
         const value = customizations[field.path] !== undefined ? customizations[field.path] : field.default;
         if (value !== undefined) plain = setAtPath(plain, field.path, value);
       }
+      // A template never decides identity, access or bookkeeping, even one stored before that rule:
+      // only the instantiating actor's own options do.
+      for (const key of IDENTITY_FIELDS) delete plain[key];
       Object.assign(plain, extra, { name, slug, createdBy: actor.id, templateId: template.id, templateVersion: template.version });
       let persona: PersonaConfiguration;
       try {
@@ -201,15 +224,22 @@ export class TemplateService {
 
   /**
    * Stores the five starter templates (technical assistant, customer support, tutor, creative
-   * writer, data analyst), public and owned by the actor; those whose slug exists are left as
-   * they are. Returns all five as stored.
+   * writer, data analyst), public and owned by the library ({@link SYSTEM_OWNER}), whoever calls;
+   * those already stored are left as they are (an admin may have edited them). Returns all five
+   * as stored. A template of anyone else holding a starter's slug (possible only in a database
+   * written before slugs were reserved) is never taken for the starter: the call is refused with
+   * `reservedSlug` at that slug.
    */
   async loadStarterTemplates(actor: Actor): Promise<PersonaTemplate[]> {
     assertActor(actor);
+    const system: Actor = { id: SYSTEM_OWNER, roles: ['admin'] };
     const out: PersonaTemplate[] = [];
     for (const starter of STARTER_TEMPLATES) {
       const existing = await reading(this.dataSource, (m) => m.getRepository(PersonaTemplate).findOne({ where: { slug: starter.slug } }));
-      out.push(existing && canRead(actor, existing) ? existing : await this.createTemplate(JSON.parse(JSON.stringify(starter)), actor));
+      if (existing && existing.createdBy !== SYSTEM_OWNER) {
+        fail([{ path: 'slug', constraint: 'reservedSlug', message: `template slug "${starter.slug}" is held by a template that is not the starter; rename it first` }], 'template');
+      }
+      out.push(existing ?? (await this.createAs(JSON.parse(JSON.stringify(starter)), system)));
     }
     return out;
   }

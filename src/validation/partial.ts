@@ -7,9 +7,12 @@ import { ResponseStyle } from '../models/response-style.embedded';
 import { VoiceConfiguration } from '../models/voice-configuration.embedded';
 import { mapErrors, prepare, schemaFields, sanitiseInput, VALIDATOR_OPTIONS } from './model';
 
-/** Persona fields that identify or account for one persona; a template or customization may not give them. */
+/**
+ * Persona fields that identify, give access to or account for one persona; a template or
+ * customization may not give them (the instantiating actor does: name, slug, `isPublic`).
+ */
 export const IDENTITY_FIELDS: readonly string[] = [
-  'id', 'name', 'slug', 'createdBy', 'version', 'createdAt', 'updatedAt', 'templateId', 'templateVersion', 'parentId',
+  'id', 'name', 'slug', 'createdBy', 'isPublic', 'version', 'createdAt', 'updatedAt', 'templateId', 'templateVersion', 'parentId',
 ];
 
 const EMBEDDED: Record<string, Function> = {

@@ -4,6 +4,7 @@ import {
   Actor,
   fieldsSet,
   InheritanceCycleError,
+  InheritanceResolver,
   PersonaConfiguration,
   PersonaInUseError,
   PersonaNotFoundError,
@@ -264,14 +265,51 @@ describeEachEngine('PersonaStore', (ctx) => {
       expect(await rowCounts(store, ctx.ds)).toEqual({ personas: 0, traits: 0, revisions: 0 });
     });
 
-    it('is refused while another persona inherits from it', async () => {
+    it('is refused while one of the remover\'s own personas inherits from it, naming only those', async () => {
       const parent = await store.create({ name: 'P', slug: 'p', isPublic: true }, alice);
-      const child = await store.create({ name: 'C', slug: 'c', parentId: parent.id }, bob);
+      const own = await store.create({ name: 'Own', slug: 'own', parentId: parent.id }, alice);
+      await store.create({ name: 'Secret', slug: 'secret', parentId: parent.id }, bob);
       const error = await store.remove('p', alice).catch((e) => e);
       expect(error).toBeInstanceOf(PersonaInUseError);
-      expect(error.children).toEqual([child.id]);
+      expect(error.children).toEqual([own.id]);
+      expect(JSON.stringify(error)).not.toContain('secret');
       await expect(store.remove('p', bob)).rejects.toBeInstanceOf(AccessDeniedError);
-      expect((await store.get('p', alice)).id).toBe(parent.id);
+      expect((await store.get('p', alice)).version).toBe(1);
+      expect((await store.get('secret', bob)).version).toBe(1);
+    });
+
+    it('detaches other users\' children instead of letting them block: each keeps what it inherited', async () => {
+      const root = await store.create({ name: 'Root', slug: 'root', isPublic: true, temperature: 0.2, tags: ['r'] }, alice);
+      const parent = await store.create({ name: 'P', slug: 'p', isPublic: true, parentId: root.id, instructions: 'Be kind.', traits: [{ name: 'warm', category: 'personality', value: 80 }] }, alice);
+      const child = await store.create({ name: 'C', slug: 'c', parentId: parent.id, traits: [{ name: 'brief', category: 'communication', value: true }] }, bob);
+      const before = await new InheritanceResolver(ctx.ds).resolve('c', bob);
+      await store.remove('p', alice);
+      await expect(store.get('p', alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
+      const detached = await store.get('c', bob);
+      expect(detached.parentId).toBeUndefined();
+      expect(detached.version).toBe(2);
+      expect(detached.createdBy).toBe('bob');
+      const after = await new InheritanceResolver(ctx.ds).resolve('c', bob);
+      expect(after.lineage).toEqual([child.id]);
+      const strip = (p: PersonaConfiguration) => {
+        const { version, updatedAt, parentId, ...rest } = toPlain(p);
+        return rest;
+      };
+      expect(strip(after.persona)).toEqual(strip(before.persona));
+      const history = await store.history('c', bob);
+      expect(history.map((h) => [h.version, h.changedBy])).toEqual([[1, 'bob'], [2, 'alice']]);
+    });
+
+    it('detaches a child whose other ancestors its owner cannot read without copying their content', async () => {
+      const root = await store.create({ name: 'Root', slug: 'root', isPublic: true, instructions: 'root secret' }, alice);
+      const parent = await store.create({ name: 'P', slug: 'p', isPublic: true, parentId: root.id }, alice);
+      await store.create({ name: 'C', slug: 'c', parentId: parent.id }, bob);
+      await store.update('root', { isPublic: false }, { expectedVersion: 1 }, alice);
+      await store.remove('p', alice);
+      const detached = await store.get('c', bob);
+      expect(detached.parentId).toBeUndefined();
+      expect(detached.instructions).toBeUndefined();
+      expect(JSON.stringify(await store.history('c', bob))).not.toContain('root secret');
     });
   });
 
