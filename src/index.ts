@@ -10,6 +10,7 @@ export {
   InheritanceCycleError,
   InheritanceDepthError,
   PersonaInUseError,
+  PersonaStorageError,
   BudgetExceededError,
 } from './errors';
 export type { ValidationIssue } from './errors';
@@ -36,6 +37,8 @@ export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistenc
 export { PersonaRevision } from './persistence/persona-revision.entity';
 export { PersonaInteraction } from './persistence/persona-interaction.entity';
 export { PersonaStore, STORE_KEPT_FIELDS, PERSONA_SORT_KEYS } from './services/persona-store';
+export { SYSTEM_OWNER, canRead, canWrite } from './services/access';
+export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
 export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput } from './services/persona-store';
 export { applyMergePatch } from './services/merge-patch';
 export { TemplateService, TEMPLATE_SORT_KEYS } from './services/template-service';

@@ -86,7 +86,7 @@ export function describeError(error: unknown, debug: boolean): { code: number; l
     return { code: EXIT.refused, lines: error.issues.map((i) => `error: ${i.path || '(root)'}: ${stripPath(i.message, i.path)} (${i.constraint})`) };
   }
   if (error instanceof PersonaError) {
-    const code = error.code === 'PERSONA_NOT_FOUND' ? EXIT.notFound : EXIT.refused;
+    const code = error.code === 'PERSONA_NOT_FOUND' ? EXIT.notFound : error.code === 'STORAGE_FAILED' ? EXIT.database : EXIT.refused;
     return { code, lines: [`error: ${error.code}: ${error.message}`, ...(debug ? [error.stack ?? ''] : [])] };
   }
   const e = error as Error;

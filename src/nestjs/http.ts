@@ -54,6 +54,7 @@ const STATUS: Record<string, number> = {
   INHERITANCE_TOO_DEEP: 409,
   PERSONA_IN_USE: 409,
   BUDGET_EXCEEDED: 422,
+  STORAGE_FAILED: 503,
 };
 
 /** Maps the library's errors to status codes with a JSON body carrying the error `code`. */

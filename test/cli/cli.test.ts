@@ -107,6 +107,9 @@ describe('persona commands on SQLite', () => {
     expect(as('mallory', 'show', 'bob-support').code).toBe(3); // private, owned by bob
     expect(as('mallory', 'show', 'bob-support').stderr).toMatch(/^error: PERSONA_NOT_FOUND/);
     expect(as('alice', 'list', '--limit', 'zero').code).toBe(2);
+    const deep = as('alice', 'list', '--offset', '1e21');
+    expect(deep.code).toBe(1); // a refused filter, not a database failure
+    expect(deep.stderr).toMatch(/^error: offset: .*1000000/);
     expect(as('alice', 'frobnicate').code).toBe(2);
     const bad = write('bad-create.json', { name: '', slug: 'ok' });
     const r = as('alice', 'create', '-f', bad);
