@@ -54,89 +54,101 @@ function hydratorOf(manager: EntityManager, cls: Function): Hydrator {
   return h;
 }
 
-/**
- * Rows of `cls` selected with plain SQL through TypeORM (`manager.query`, whose statements the
- * driver caches) and hydrated with TypeORM's own column metadata and value conversions: the
- * same instances the query builder makes, without building and aliasing a query each time.
- */
-async function selectRows<T>(manager: EntityManager, cls: Function, where: string, parameters: Record<string, unknown>, orderBy?: string): Promise<T[]> {
-  return (await selectRaw<T>(manager, cls, where, parameters, orderBy)).map((r) => r.entity);
-}
-
-/** {@link selectRows} with each raw row beside its entity; `omit` columns are not put on the entity. */
-async function selectRaw<T>(
-  manager: EntityManager,
-  cls: Function,
-  where: string,
-  parameters: Record<string, unknown>,
-  orderBy?: string,
-  omit?: ReadonlySet<string>,
-): Promise<{ entity: T; raw: Record<string, unknown> }[]> {
-  const h = hydratorOf(manager, cls);
+/** One instance from one raw row, through TypeORM's column metadata and driver conversions. */
+function hydrate(manager: EntityManager, h: Hydrator, raw: Record<string, unknown>, omit?: ReadonlySet<string>): object {
   const driver = manager.connection.driver;
-  const [sql, params] = driver.escapeQueryWithParameters(`SELECT * FROM ${h.table} WHERE ${where}${orderBy ? ` ORDER BY ${orderBy}` : ''}`, parameters);
-  const raws: Record<string, unknown>[] = await manager.query(sql, params);
-  return raws.map((raw) => {
-    const entity = h.create() as Record<string, unknown>;
-    for (const column of h.columns) {
-      if (omit?.has(column.propertyName)) continue;
-      const value = driver.prepareHydratedValue(raw[column.databaseName], column);
-      if (column.embeddedMetadata) column.setEntityValue(entity, value);
-      else entity[column.propertyName] = value;
-    }
-    (entity as unknown as Model).normaliseAfterLoad();
-    return { entity: entity as T, raw };
-  });
+  const entity = h.create() as Record<string, unknown>;
+  for (const column of h.columns) {
+    if (omit?.has(column.propertyName)) continue;
+    const value = driver.prepareHydratedValue(raw[column.databaseName], column);
+    if (column.embeddedMetadata) column.setEntityValue(entity, value);
+    else entity[column.propertyName] = value;
+  }
+  (entity as unknown as Model).normaliseAfterLoad();
+  return entity;
 }
 
 /** Bookkeeping columns of child rows, never part of the returned instances. */
 const CHILD_BOOKKEEPING: ReadonlySet<string> = new Set(['id', 'personaId', 'position']);
 
-/** Loads the children of `personas` (3 queries in all) and makes each a clean, complete persona. */
-export async function completePersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<PersonaConfiguration[]> {
-  if (!personas.length) return personas;
-  const byId = new Map(personas.map((p) => [p.id as string, p]));
-  for (const p of personas) {
-    p.traits = [];
-    p.knowledgeDomains = [];
-    p.behaviorRules = [];
+/**
+ * The SQL of one child list of the persona row `p` as a JSON array of arrays (one per child, its
+ * columns in metadata order, bookkeeping left out), ordered by position: `json_group_array` on
+ * SQLite, `json_agg` on PostgreSQL. Built from TypeORM's metadata once per data source and class.
+ */
+const aggregateSql = new WeakMap<object, Map<Function, { sql: string; columns: ColumnMetadata[] }>>();
+function childAggregate(manager: EntityManager, cls: Function): { sql: string; columns: ColumnMetadata[] } {
+  const ds = manager.connection;
+  let byClass = aggregateSql.get(ds);
+  if (!byClass) aggregateSql.set(ds, (byClass = new Map()));
+  let entry = byClass.get(cls);
+  if (!entry) {
+    const { table, columns: all } = hydratorOf(manager, cls);
+    const columns = all.filter((c) => !CHILD_BOOKKEEPING.has(c.propertyName));
+    const list = columns.map((c) => `c.${ds.driver.escape(c.databaseName)}`).join(', ');
+    const sql =
+      ds.options.type === 'postgres'
+        ? `(SELECT COALESCE(json_agg(json_build_array(${list}) ORDER BY c."position"), '[]'::json) FROM ${table} c WHERE c."personaId" = p."id")`
+        : `(SELECT json_group_array(json_array(${list}) ORDER BY c."position") FROM ${table} c WHERE c."personaId" = p."id")`;
+    byClass.set(cls, (entry = { sql, columns }));
   }
-  for (const { key, cls } of CHILDREN) {
-    for (const ids of chunk([...byId.keys()], IN_CHUNK)) {
-      const rows = await selectRaw<PersonaTrait | KnowledgeDomain | BehaviorRule>(
-        manager,
-        cls,
-        ids.length === 1 ? '"personaId" = :id' : '"personaId" IN (:...ids)',
-        ids.length === 1 ? { id: ids[0] } : { ids },
-        '"personaId", "position"',
-        CHILD_BOOKKEEPING,
-      );
-      for (const { entity, raw } of rows) (byId.get(raw.personaId as string)?.[key] as unknown[] | undefined)?.push(entity);
-    }
-  }
-  for (const p of personas) {
-    restoreFieldPaths(p, p.storedFieldPaths ?? [], { fresh: true });
-    delete p.storedFieldPaths;
-  }
-  return personas;
+  return entry;
 }
 
-/** The persona with this id (UUID shape) or slug, complete, or null. No access check. */
+/**
+ * Complete personas matching `where` (over the row alias `p`) in ONE query: the persona row with
+ * its three child lists aggregated as JSON in SQL, hydrated with TypeORM's own column metadata and
+ * value conversions. `extra` columns (SQL over `p` or joined tables) come back beside each persona.
+ */
+export async function selectComplete(
+  manager: EntityManager,
+  where: string,
+  parameters: Record<string, unknown>,
+  options: { with?: string; from?: string; extra?: string; orderBy?: string } = {},
+): Promise<{ persona: PersonaConfiguration; raw: Record<string, unknown> }[]> {
+  const h = hydratorOf(manager, PersonaConfiguration);
+  const driver = manager.connection.driver;
+  const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
+  const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`), ...(options.extra ? [options.extra] : [])].join(', ');
+  const from = options.from ?? `${h.table} p`;
+  const [sql, params] = driver.escapeQueryWithParameters(`${options.with ?? ''}SELECT ${select} FROM ${from} WHERE ${where}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`, parameters);
+  const raws: Record<string, unknown>[] = await manager.query(sql, params);
+  return raws.map((raw) => {
+    const persona = hydrate(manager, h, raw) as PersonaConfiguration;
+    for (const child of children) {
+      const value = raw[`__${child.key}`];
+      const rows = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[][];
+      const create = hydratorOf(manager, CHILDREN.find((c) => c.key === child.key)!.cls).create;
+      (persona as unknown as Record<string, unknown>)[child.key] = rows.map((cells) => {
+        const entity = create() as Record<string, unknown>;
+        child.columns.forEach((column, i) => {
+          entity[column.propertyName] = driver.prepareHydratedValue(cells[i], column);
+        });
+        (entity as unknown as Model).normaliseAfterLoad();
+        return entity;
+      });
+    }
+    restoreFieldPaths(persona, persona.storedFieldPaths ?? [], { fresh: true });
+    delete persona.storedFieldPaths;
+    return { persona, raw };
+  });
+}
+
+/** The persona with this id (UUID shape) or slug, complete, or null, in one query. No access check. */
 export async function findPersona(manager: EntityManager, idOrSlug: string): Promise<PersonaConfiguration | null> {
   if (typeof idOrSlug !== 'string' || !idOrSlug) return null;
   const byId = looksLikeId(idOrSlug);
-  const [row] = await selectRows<PersonaConfiguration>(manager, PersonaConfiguration, byId ? '"id" = :key' : '"slug" = :key', { key: byId ? idOrSlug.toLowerCase() : idOrSlug });
-  if (!row) return null;
-  return (await completePersonas(manager, [row]))[0];
+  const [row] = await selectComplete(manager, byId ? 'p."id" = :key' : 'p."slug" = :key', { key: byId ? idOrSlug.toLowerCase() : idOrSlug });
+  return row?.persona ?? null;
 }
 
-/** Complete personas by id, in no particular order; missing ids are left out. */
+/** Complete personas by id, in no particular order; missing ids are left out. One query per 1,000 ids. */
 export async function findPersonasByIds(manager: EntityManager, ids: readonly string[]): Promise<PersonaConfiguration[]> {
-  const rows: PersonaConfiguration[] = [];
+  const out: PersonaConfiguration[] = [];
   for (const part of chunk([...new Set(ids)], IN_CHUNK)) {
-    rows.push(...(await selectRows<PersonaConfiguration>(manager, PersonaConfiguration, '"id" IN (:...ids)', { ids: part })));
+    for (const { persona } of await selectComplete(manager, 'p."id" IN (:...ids)', { ids: part })) out.push(persona);
   }
-  return completePersonas(manager, rows);
+  return out;
 }
 
 const fieldPathCache = new HiddenSlot<string[]>('fieldPaths');
@@ -300,6 +312,37 @@ export async function lineageOf(manager: EntityManager, start: string, maxDepth:
   const [query, params] = manager.connection.driver.escapeQueryWithParameters(sql, { startId, maxDepth });
   const rows: { id: string; parentId: string | null; depth: number | string; isPublic: boolean | number; createdBy: string; version: number | string }[] = await manager.query(query, params);
   return rows.map((r) => ({ id: r.id, parentId: r.parentId ?? null, depth: Number(r.depth), isPublic: Boolean(r.isPublic), createdBy: r.createdBy, version: Number(r.version) }));
+}
+
+/**
+ * The lineage of `start` (id or slug) with every persona in it complete, nearest first, in ONE
+ * query whatever its depth: the recursive chain joined with the aggregated persona rows. Stops
+ * after `maxDepth` links, so a stored cycle cannot run away (its members then repeat).
+ */
+export async function lineageWithPersonas(manager: EntityManager, start: string, maxDepth: number): Promise<{ links: LineageLink[]; personas: PersonaConfiguration[] }> {
+  const byId = looksLikeId(start);
+  const chain = `WITH RECURSIVE chain (id, "parentId", depth) AS (
+      SELECT p.id, p."parentId", 0 FROM personas p WHERE ${byId ? 'p.id' : 'p.slug'} = :startId
+      UNION ALL
+      SELECT p.id, p."parentId", chain.depth + 1 FROM personas p JOIN chain ON p.id = chain."parentId" WHERE chain.depth < :maxDepth
+    ) `;
+  const rows = await selectComplete(manager, '1 = 1', { startId: byId ? start.toLowerCase() : start, maxDepth }, {
+    with: chain,
+    from: 'chain JOIN personas p ON p.id = chain.id',
+    extra: 'chain.depth AS "__depth"',
+    orderBy: 'chain.depth',
+  });
+  return {
+    personas: rows.map((r) => r.persona),
+    links: rows.map(({ persona: p, raw }) => ({
+      id: p.id as string,
+      parentId: p.parentId ?? null,
+      depth: Number(raw.__depth),
+      isPublic: p.isPublic,
+      createdBy: p.createdBy,
+      version: p.version as number,
+    })),
+  };
 }
 
 /** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */

@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../actor';
 import { InheritanceCycleError, InheritanceDepthError, PersonaNotFoundError } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
-import { DEFAULT_MAX_INHERITANCE_DEPTH, findPersonasByIds, lineageOf, LineageLink } from '../persistence/persona-rows';
+import { DEFAULT_MAX_INHERITANCE_DEPTH, lineageOf, LineageLink, lineageWithPersonas } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
 import { fieldsSet, ModelInput, schemaFields, toPlain } from '../validation/model';
 import { assertActor, canRead } from './access';
@@ -75,13 +75,12 @@ export class InheritanceResolver {
   /** The effective persona of `idOrSlug` for `actor`, with its lineage and provenance. */
   async resolve(idOrSlug: string, actor: Actor): Promise<ResolvedPersona> {
     assertActor(actor);
+    if (typeof idOrSlug !== 'string' || !idOrSlug) throw new PersonaNotFoundError(String(idOrSlug));
     return reading(this.dataSource, async (manager) => {
-      const chain = await this.loadLineage(manager, idOrSlug, actor);
-      const personas = await findPersonasByIds(manager, chain.map((l) => l.id));
-      const byId = new Map(personas.map((p) => [p.id as string, p]));
-      const ordered = chain.map((l) => byId.get(l.id)).filter((p): p is PersonaConfiguration => !!p);
-      if (ordered.length !== chain.length) throw new PersonaNotFoundError(String(idOrSlug));
-      return mergeLineage(ordered);
+      // One query: the chain and every persona in it (visibility is checked before anything is returned).
+      const { links, personas } = await lineageWithPersonas(manager, idOrSlug, this.maxDepth);
+      this.checkLineage(links, idOrSlug, actor);
+      return mergeLineage(personas);
     });
   }
 
@@ -91,7 +90,11 @@ export class InheritanceResolver {
    */
   async loadLineage(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<LineageLink[]> {
     if (typeof idOrSlug !== 'string' || !idOrSlug) throw new PersonaNotFoundError(String(idOrSlug));
-    const links = await lineageOf(manager, idOrSlug, this.maxDepth);
+    return this.checkLineage(await lineageOf(manager, idOrSlug, this.maxDepth), idOrSlug, actor);
+  }
+
+  /** Refuses a lineage the actor may not read (as not found), a cycle, a chain too deep or broken. */
+  private checkLineage(links: LineageLink[], idOrSlug: string, actor: Actor): LineageLink[] {
     if (!links.length || !canRead(actor, links[0])) throw new PersonaNotFoundError(idOrSlug);
     const seen = new Map<string, number>();
     for (const [i, link] of links.entries()) {

@@ -20,7 +20,6 @@ import { PersonaRevision } from '../persistence/persona-revision.entity';
 import {
   childIds,
   DEFAULT_MAX_INHERITANCE_DEPTH,
-  completePersonas,
   fieldPathsOf,
   findPersona,
   findPersonasByIds,
@@ -181,8 +180,10 @@ export class PersonaStore {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
     return reading(this.dataSource, async (manager) => {
-      const { rows, total } = await runListQuery(personaQuery(manager), 'p', f, { status: f.status }, actor);
-      return { items: await completePersonas(manager, rows), total };
+      // The page as ids, then the complete personas in one query (children aggregated in SQL).
+      const { rows, total } = await runListQuery(personaQuery(manager).select(['p.id']), 'p', f, { status: f.status }, actor);
+      const byId = new Map((await findPersonasByIds(manager, rows.map((r) => r.id as string))).map((p) => [p.id, p]));
+      return { items: rows.map((r) => byId.get(r.id)).filter((p): p is PersonaConfiguration => !!p), total };
     });
   }
 

@@ -128,8 +128,17 @@ describeEachEngine('PersonaStore', (ctx) => {
       const small = await store.create({ name: 'Small', slug: 'small' }, alice);
       const { queries: bigQueries } = await countQueries(ctx.ds, () => store.get('technical-assistant', alice));
       const { queries: smallQueries } = await countQueries(ctx.ds, () => store.get(small.id as string, alice));
-      expect(bigQueries.length).toBe(4);
-      expect(smallQueries.length).toBe(4);
+      expect(bigQueries.length).toBe(1);
+      expect(smallQueries.length).toBe(1);
+      // Children come back whole and in order from the one aggregated query.
+      const loaded = await store.get('technical-assistant', alice);
+      expect(loaded.traits.map((t) => t.name)).toEqual(big.traits.map((t: { name: string }) => t.name));
+      expect(loaded.behaviorRules.map((r) => r.name)).toEqual(big.behaviorRules.map((r: { name: string }) => r.name));
+      // A page is a count, the page's ids, and one query for the complete personas.
+      const { queries: listQueries, result: page } = await countQueries(ctx.ds, () => store.list({ orderBy: '-name' }, alice));
+      expect(page.items.map((p) => p.slug)).toEqual(['technical-assistant', 'small']);
+      expect(page.items[0].traits).toHaveLength(40);
+      expect(listQueries.length).toBe(3);
     });
 
     it('hides a private persona from everyone but its owner and admins', async () => {
