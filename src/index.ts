@@ -29,14 +29,15 @@ export { PersonaMetrics } from './models/persona-metrics.entity';
 
 export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, schemaFields, validateWithClassValidator } from './validation/model';
 export type { ModelClass, ModelInput, ToPlainOptions, ValidationResult } from './validation/model';
-export { customizablePersonaPaths } from './validation/partial';
+export { customizablePersonaPaths } from './models/partial-persona';
+export { STORE_KEPT_FIELDS, NOT_FROM_TEMPLATE_FIELDS, NEVER_INHERITED } from './models/field-roles';
 export type { Actor } from './actor';
 
 export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf } from './persistence/data-source';
 export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
 export { PersonaRevision } from './persistence/persona-revision.entity';
 export { PersonaInteraction } from './persistence/persona-interaction.entity';
-export { PersonaStore, STORE_KEPT_FIELDS, PERSONA_SORT_KEYS } from './services/persona-store';
+export { PersonaStore, PERSONA_SORT_KEYS } from './services/persona-store';
 export { SYSTEM_OWNER, canRead, canWrite } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
 export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput } from './services/persona-store';
@@ -44,7 +45,7 @@ export { applyMergePatch } from './services/merge-patch';
 export { TemplateService, TEMPLATE_SORT_KEYS } from './services/template-service';
 export type { InstantiateOptions, TemplateListFilter } from './services/template-service';
 export { STARTER_TEMPLATES } from './services/starter-templates';
-export { InheritanceResolver, mergeLineage, NEVER_INHERITED } from './services/inheritance-resolver';
+export { InheritanceResolver, mergeLineage } from './services/inheritance-resolver';
 export type { ResolvedPersona, InheritanceResolverOptions } from './services/inheritance-resolver';
 export { MetricsService } from './services/metrics-service';
 export type { InteractionEvent } from './services/metrics-service';

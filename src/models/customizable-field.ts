@@ -2,7 +2,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsNumber, IsOptio
 import { ValidationIssue } from '../errors';
 import { isJsonValue } from '../validation/constraints';
 import { Model } from '../validation/model';
-import { customizablePersonaPaths } from '../validation/partial';
+import { customizablePersonaPaths } from './partial-persona';
 
 /** The kinds of value a customizable field takes. */
 export const CUSTOMIZABLE_FIELD_TYPES = ['string', 'number', 'integer', 'boolean', 'enum', 'string[]'] as const;

@@ -5,7 +5,7 @@ import { ValidationIssue } from '../errors';
 import { IsJsonObject, IsSlug } from '../validation/constraints';
 import { CreatedAtField, StringList, UpdatedAtField } from '../validation/fields';
 import { createModel, Model, toPlain } from '../validation/model';
-import { validatePartialPersona } from '../validation/partial';
+import { validatePartialPersona } from './partial-persona';
 import { CustomizableField } from './customizable-field';
 
 /** Sets `value` at a dot path inside a fresh copy of `base`. */

@@ -1,7 +1,7 @@
 import { newId } from './ids';
-import { EntityManager, QueryFailedError, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
-import { PersonaStorageError } from '../errors';
+import { hydrate, insertRows, tableOf } from './rows';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
@@ -12,9 +12,8 @@ import { Model, restoreFieldPaths, setFieldPaths } from '../validation/model';
 import { chunk } from './transaction';
 
 /**
- * Reading and writing persona rows with their children. A persona always loads in a fixed
- * number of queries: one for the rows, one per child table for all of them (no join of traits
- * × domains × rules, no query per child).
+ * Reading and writing persona rows with their children. Any number of personas load in one query
+ * (children aggregated as JSON in SQL); writes go through the metadata-driven `rows.ts`.
  */
 
 type ChildClass = typeof PersonaTrait | typeof KnowledgeDomain | typeof BehaviorRule;
@@ -37,37 +36,6 @@ export function personaQuery(manager: EntityManager): SelectQueryBuilder<Persona
   return manager.getRepository(PersonaConfiguration).createQueryBuilder('p');
 }
 
-/** How rows of one entity become instances: its table and columns, from TypeORM's metadata. */
-type Hydrator = { table: string; columns: ColumnMetadata[]; create: () => object };
-const hydrators = new WeakMap<object, Map<Function, Hydrator>>();
-
-function hydratorOf(manager: EntityManager, cls: Function): Hydrator {
-  const ds = manager.connection;
-  let byClass = hydrators.get(ds);
-  if (!byClass) hydrators.set(ds, (byClass = new Map()));
-  let h = byClass.get(cls);
-  if (!h) {
-    const metadata = ds.getMetadata(cls);
-    h = { table: ds.driver.escape(metadata.tableName), columns: metadata.columns, create: () => metadata.create() as object };
-    byClass.set(cls, h);
-  }
-  return h;
-}
-
-/** One instance from one raw row, through TypeORM's column metadata and driver conversions. */
-function hydrate(manager: EntityManager, h: Hydrator, raw: Record<string, unknown>, omit?: ReadonlySet<string>): object {
-  const driver = manager.connection.driver;
-  const entity = h.create() as Record<string, unknown>;
-  for (const column of h.columns) {
-    if (omit?.has(column.propertyName)) continue;
-    const value = driver.prepareHydratedValue(raw[column.databaseName], column);
-    if (column.embeddedMetadata) column.setEntityValue(entity, value);
-    else entity[column.propertyName] = value;
-  }
-  (entity as unknown as Model).normaliseAfterLoad();
-  return entity;
-}
-
 /** Bookkeeping columns of child rows, never part of the returned instances. */
 const CHILD_BOOKKEEPING: ReadonlySet<string> = new Set(['id', 'personaId', 'position']);
 
@@ -83,7 +51,7 @@ function childAggregate(manager: EntityManager, cls: Function): { sql: string; c
   if (!byClass) aggregateSql.set(ds, (byClass = new Map()));
   let entry = byClass.get(cls);
   if (!entry) {
-    const { table, columns: all } = hydratorOf(manager, cls);
+    const { table, columns: all } = tableOf(manager, cls);
     const columns = all.filter((c) => !CHILD_BOOKKEEPING.has(c.propertyName));
     const list = columns.map((c) => `c.${ds.driver.escape(c.databaseName)}`).join(', ');
     const sql =
@@ -106,7 +74,7 @@ export async function selectComplete(
   parameters: Record<string, unknown>,
   options: { with?: string; from?: string; extra?: string; orderBy?: string } = {},
 ): Promise<{ persona: PersonaConfiguration; raw: Record<string, unknown> }[]> {
-  const h = hydratorOf(manager, PersonaConfiguration);
+  const h = tableOf(manager, PersonaConfiguration);
   const driver = manager.connection.driver;
   const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
   const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`), ...(options.extra ? [options.extra] : [])].join(', ');
@@ -118,7 +86,7 @@ export async function selectComplete(
     for (const child of children) {
       const value = raw[`__${child.key}`];
       const rows = (typeof value === 'string' ? JSON.parse(value) : value) as unknown[][];
-      const create = hydratorOf(manager, CHILDREN.find((c) => c.key === child.key)!.cls).create;
+      const create = tableOf(manager, CHILDREN.find((c) => c.key === child.key)!.cls).create;
       (persona as unknown as Record<string, unknown>)[child.key] = rows.map((cells) => {
         const entity = create() as Record<string, unknown>;
         child.columns.forEach((column, i) => {
@@ -159,92 +127,8 @@ export function fieldPathsOf(persona: PersonaConfiguration): string[] {
   return paths;
 }
 
-/** The column values of a persona row (no children). */
-function rowValues(persona: PersonaConfiguration): Record<string, unknown> {
-  return {
-    id: persona.id,
-    name: persona.name,
-    slug: persona.slug,
-    description: persona.description,
-    instructions: persona.instructions ?? null,
-    status: persona.status,
-    interactionMode: persona.interactionMode,
-    responseStyle: persona.responseStyle,
-    memoryConfig: persona.memoryConfig,
-    voiceConfig: persona.voiceConfig ?? {
-      provider: null, voiceId: null, language: null, speed: null, pitch: null, volume: null, emotion: null, style: null, providerOptions: null,
-    },
-    temperature: persona.temperature,
-    maxTokens: persona.maxTokens ?? null,
-    modelPreferences: persona.modelPreferences,
-    templateId: persona.templateId ?? null,
-    templateVersion: persona.templateVersion ?? null,
-    parentId: persona.parentId ?? null,
-    isPublic: persona.isPublic,
-    createdBy: persona.createdBy,
-    version: persona.version,
-    tags: persona.tags,
-    metadata: persona.metadata,
-    createdAt: persona.createdAt,
-    updatedAt: persona.updatedAt,
-    storedFieldPaths: fieldPathsOf(persona),
-  };
-}
-
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
   return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => ({ ...child, id: newId(), personaId: persona.id, position }));
-}
-
-/**
- * Inserts rows of `cls` in multi-row INSERT statements sent through TypeORM (`manager.query`),
- * each value converted by TypeORM's own driver (`preparePersistentValue`: JSON columns, dates,
- * booleans), chunked under the engine's parameter limit (SQLite 32,766, PostgreSQL 65,535). No
- * SELECT per row, no query-builder work per value; equal chunk sizes reuse one cached statement.
- */
-export async function insertRows(manager: EntityManager, cls: Function, rows: object[]): Promise<void> {
-  if (!rows.length) return;
-  const ds = manager.connection;
-  const driver = ds.driver;
-  const { table, columns } = hydratorOf(manager, cls);
-  const postgres = ds.options.type === 'postgres';
-  const perRow = columns.length;
-  // Under the parameter limit, and at most 500 rows, so statements stay small enough to cache.
-  const chunkRows = Math.max(1, Math.min(500, Math.floor((postgres ? 65_535 : 32_766) / perRow)));
-  for (let start = 0; start < rows.length; start += chunkRows) {
-    const part = rows.slice(start, start + chunkRows);
-    const params: unknown[] = new Array(part.length * perRow);
-    let n = 0;
-    for (const row of part) {
-      for (const column of columns) {
-        const raw = column.embeddedMetadata ? column.getEntityValue(row as never) : (row as Record<string, unknown>)[column.propertyName];
-        let value = driver.preparePersistentValue(raw, column);
-        if (value === undefined) value = column.default !== undefined && typeof column.default !== 'function' ? column.default : null;
-        params[n++] = value;
-      }
-    }
-    await manager.query(insertSql(manager, cls, table, columns, part.length, postgres), params);
-  }
-}
-
-/** The text of an INSERT of `rows` rows, built once per table and row count (and so a cached statement). */
-const insertSqlCache = new WeakMap<object, Map<string, string>>();
-function insertSql(manager: EntityManager, cls: Function, table: string, columns: ColumnMetadata[], rows: number, postgres: boolean): string {
-  let cache = insertSqlCache.get(manager.connection);
-  if (!cache) insertSqlCache.set(manager.connection, (cache = new Map()));
-  const key = `${cls.name}:${rows}`;
-  let sql = cache.get(key);
-  if (!sql) {
-    const driver = manager.connection.driver;
-    const tuples: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      const marks = columns.map((_, c) => (postgres ? `$${r * columns.length + c + 1}` : '?'));
-      tuples.push(`(${marks.join(', ')})`);
-    }
-    sql = `INSERT INTO ${table} (${columns.map((c) => driver.escape(c.databaseName)).join(', ')}) VALUES ${tuples.join(', ')}`;
-    if (cache.size > 200) cache.clear();
-    cache.set(key, sql);
-  }
-  return sql;
 }
 
 /** Inserts the children of several personas, in multi-row INSERTs (no SELECT per row). */
@@ -256,29 +140,19 @@ export async function insertChildren(manager: EntityManager, personas: PersonaCo
 
 /** Inserts new persona rows (id, version and timestamps already set) with their children. */
 export async function insertPersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
-  await insertRows(manager, PersonaConfiguration, personas.map(rowValues));
+  await insertRows(manager, PersonaConfiguration, personas, personaRowExtra);
   await insertChildren(manager, personas);
 }
 
-/**
- * Writes `persona` over the row at `expectedVersion`, in SQL (`WHERE id = ? AND version = ?`),
- * and replaces its children. Returns false, writing nothing, when the row has moved on.
- */
-export async function updatePersonaRow(manager: EntityManager, persona: PersonaConfiguration, expectedVersion: number): Promise<boolean> {
-  const { id, createdAt, ...values } = rowValues(persona);
-  const result = await manager
-    .createQueryBuilder()
-    .update(PersonaConfiguration)
-    .set(values)
-    .where('id = :id AND version = :expectedVersion', { id, expectedVersion })
-    .updateEntity(false)
-    .execute();
-  if (!result.affected) return false;
+/** The values a persona row holds beyond its fields: the paths of the fields its author set. */
+export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: fieldPathsOf(p) });
+
+/** Replaces the children of a persona whose row was just updated: the old rows go, the current lists are inserted. */
+export async function replaceChildren(manager: EntityManager, persona: PersonaConfiguration): Promise<void> {
   for (const { cls } of CHILDREN) {
-    await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id }).execute();
+    await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: persona.id }).execute();
   }
   await insertChildren(manager, [persona]);
-  return true;
 }
 
 /** The ids of personas whose `parentId` is `id`. */
@@ -343,12 +217,4 @@ export async function lineageWithPersonas(manager: EntityManager, start: string,
       version: p.version as number,
     })),
   };
-}
-
-/** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */
-export function isUniqueViolation(error: unknown): boolean {
-  if (error instanceof PersonaStorageError) return isUniqueViolation(error.cause);
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = (error as QueryFailedError & { driverError?: { code?: string } }).driverError;
-  return driverError?.code === '23505' || driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(error.message);
 }

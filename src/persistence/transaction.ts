@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, TypeORMError } from 'typeorm';
+import { DataSource, EntityManager, QueryFailedError, TypeORMError } from 'typeorm';
 import { PersonaError, PersonaStorageError } from '../errors';
 
 /**
@@ -14,6 +14,14 @@ export function asStorageError(error: unknown): unknown {
   if (!fromDriver) return error;
   const code = e?.driverError?.code ?? e?.code;
   return new PersonaStorageError(typeof code === 'string' ? code : undefined, error);
+}
+
+/** True when a driver error is a unique-constraint violation (PostgreSQL 23505, SQLite CONSTRAINT_UNIQUE). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof PersonaStorageError) return isUniqueViolation(error.cause);
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = (error as QueryFailedError & { driverError?: { code?: string } }).driverError;
+  return driverError?.code === '23505' || driverError?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(error.message);
 }
 
 async function guarded<T>(work: () => Promise<T>): Promise<T> {

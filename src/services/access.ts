@@ -44,6 +44,13 @@ export function assertCanWrite(actor: Actor, record: Owned, what: string): void 
   if (!canWrite(actor, record)) throw new AccessDeniedError(`${actor.id} may not change ${what}`, actor.id);
 }
 
+/** The owner of a new record: the actor, or whoever `createdBy` names when the actor is an admin; else AccessDeniedError. */
+export function ownerOfNew(actor: Actor, createdBy: unknown, what: string): string {
+  const owner = createdBy ?? actor.id;
+  if (owner !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create ${what} for ${String(owner)}`, actor.id);
+  return owner as string;
+}
+
 /** Throws AccessDeniedError when a non-admin would make someone else the owner (`createdBy`). */
 export function assertOwnerUnchanged(actor: Actor, before: string, after: string, what: string): void {
   if (before !== after && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not give ${what} to ${after}`, actor.id);

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../actor';
 import { InheritanceCycleError, InheritanceDepthError, PersonaNotFoundError } from '../errors';
+import { NEVER_INHERITED, STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { DEFAULT_MAX_INHERITANCE_DEPTH, lineageOf, LineageLink, lineageWithPersonas } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
@@ -22,10 +23,6 @@ export type InheritanceResolverOptions = {
   maxDepth?: number;
 };
 
-/** Fields that belong to one persona and are never inherited. */
-export const NEVER_INHERITED = [
-  'id', 'slug', 'name', 'status', 'createdBy', 'isPublic', 'version', 'createdAt', 'updatedAt', 'templateId', 'templateVersion', 'parentId',
-] as const;
 
 /** Lists merged by entry name, the nearer entry winning whole. */
 const BY_NAME = ['traits', 'knowledgeDomains', 'behaviorRules'] as const;
@@ -199,7 +196,7 @@ export function mergeLineage(lineage: PersonaConfiguration[]): ResolvedPersona {
   }
 
   const persona = PersonaConfiguration.create(plain as ModelInput<PersonaConfiguration>);
-  for (const field of ['id', 'version', 'createdAt', 'updatedAt'] as const) {
+  for (const field of STORE_KEPT_FIELDS) {
     if (self[field] !== undefined && !own.has(field)) (persona as unknown as Record<string, unknown>)[field] = self[field];
   }
   return { persona, lineage: lineage.map((p) => p.id as string), provenance };

@@ -1,17 +1,9 @@
 import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, isAdmin } from '../actor';
+import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
-import {
-  AccessDeniedError,
-  InheritanceCycleError,
-  InheritanceDepthError,
-  PersonaInUseError,
-  PersonaNotFoundError,
-  PersonaValidationError,
-  ValidationIssue,
-  VersionConflictError,
-} from '../errors';
+import { InheritanceCycleError, InheritanceDepthError, PersonaInUseError, PersonaValidationError, ValidationIssue } from '../errors';
+import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaMetrics } from '../models/persona-metrics.entity';
 import { PersonaTemplate } from '../models/persona-template.entity';
@@ -24,24 +16,23 @@ import {
   findPersona,
   findPersonasByIds,
   insertPersonas,
-  insertRows,
-  isUniqueViolation,
   lineageOf,
   personaQuery,
-  updatePersonaRow,
+  personaRowExtra,
+  replaceChildren,
 } from '../persistence/persona-rows';
-import { inTransaction, lockLineage, reading } from '../persistence/transaction';
+import { insertRows } from '../persistence/rows';
+import { lockLineage } from '../persistence/transaction';
+import { assertVersionNumber, refuse, refuseStoreKept, storeKeptIssues, VersionedRecords } from '../persistence/versioned-records';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { fieldsSet, fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
-import { assertActor, assertCanWrite, assertOwnerUnchanged, canRead, canReadVersion, canWrite } from './access';
+import { assertActor, assertCanWrite, canRead, canReadVersion, canWrite, ownerOfNew } from './access';
 import { mergeLineage } from './inheritance-resolver';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 
-/** Fields the store keeps itself; input may not set them. */
-export const STORE_KEPT_FIELDS = ['id', 'version', 'createdAt', 'updatedAt'] as const;
 
 /** Sort keys `list()` accepts; `-` in front sorts descending. */
 export const PERSONA_SORT_KEYS = ['name', 'slug', 'status', 'createdAt', 'updatedAt', 'version'] as const;
@@ -71,25 +62,11 @@ export type PersonaStoreOptions = {
 export type PersonaCreateInput = Omit<ModelInput<PersonaConfiguration>, (typeof STORE_KEPT_FIELDS)[number]>;
 
 function fail(issues: ValidationIssue[], what = 'persona'): never {
-  throw new PersonaValidationError(issues, what);
+  refuse(issues, what);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
-}
-
-function storeKeptIssues(input: Record<string, unknown>): ValidationIssue[] {
-  return STORE_KEPT_FIELDS.filter((k) => Object.prototype.hasOwnProperty.call(input, k)).map((k) => ({
-    path: k,
-    constraint: 'storeManaged',
-    message: `${k} is kept by the store and cannot be set`,
-  }));
-}
-
-function assertVersion(expectedVersion: unknown): asserts expectedVersion is number {
-  if (!Number.isInteger(expectedVersion) || (expectedVersion as number) < 1) {
-    fail([{ path: 'expectedVersion', constraint: 'isInt', message: 'expectedVersion must be an integer of at least 1' }], 'options');
-  }
 }
 
 /**
@@ -98,9 +75,11 @@ function assertVersion(expectedVersion: unknown): asserts expectedVersion is num
  */
 export class PersonaStore {
   private readonly maxDepth: number;
+  private readonly records: VersionedRecords<PersonaConfiguration>;
 
-  constructor(private readonly dataSource: DataSource, options: PersonaStoreOptions = {}) {
+  constructor(dataSource: DataSource, options: PersonaStoreOptions = {}) {
     this.maxDepth = options.maxInheritanceDepth ?? DEFAULT_MAX_INHERITANCE_DEPTH;
+    this.records = new VersionedRecords(dataSource, { entity: PersonaConfiguration, kind: 'persona', find: findPersona });
   }
 
   /** Validates and stores a new persona at version 1, owned by the actor, with revision 1. */
@@ -121,8 +100,7 @@ export class PersonaStore {
       if (!isPlainObject(props)) fail(at([{ path: '', constraint: 'isObject', message: 'a persona must be an object' }]));
       const kept = storeKeptIssues(props);
       if (kept.length) fail(at(kept));
-      const createdBy = (props as { createdBy?: unknown }).createdBy ?? actor.id;
-      if (createdBy !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create personas for ${String(createdBy)}`, actor.id);
+      const createdBy = ownerOfNew(actor, (props as { createdBy?: unknown }).createdBy, 'personas');
       try {
         return PersonaConfiguration.create({ ...props, createdBy } as ModelInput<PersonaConfiguration>);
       } catch (error) {
@@ -135,7 +113,7 @@ export class PersonaStore {
       if (slugs.has(p.slug)) fail([{ path: 'slug', constraint: 'unique', message: `slug "${p.slug}" is given twice` }]);
       slugs.add(p.slug);
     }
-    return this.write((manager) => this.insertWithin(manager, personas, actor));
+    return this.records.write((manager) => this.insertWithin(manager, personas, actor));
   }
 
   /**
@@ -144,15 +122,10 @@ export class PersonaStore {
    */
   async insertWithin(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<PersonaConfiguration[]> {
     const now = new Date();
-    for (const p of personas) {
-      p.id = newId();
-      p.version = 1;
-      p.createdAt = now;
-      p.updatedAt = now;
-    }
+    for (const p of personas) this.records.stampNew(p, now);
     await this.assertSlugsFree(manager, personas);
     if (personas.some((p) => p.parentId)) await lockLineage(manager);
-    for (const p of personas) await this.assertLinks(manager, p, actor, personas);
+    for (const p of personas) await this.assertLinks(manager, p, actor);
     // In slices, so that the rows, snapshots and parameters of one slice are garbage before the
     // next is built: memory stays flat and a large import grows linearly, all in one transaction.
     for (let start = 0; start < personas.length; start += 500) {
@@ -166,20 +139,20 @@ export class PersonaStore {
 
   /** @internal Runs `work` as one store transaction (slug races become validation errors). */
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.write(work);
+    return this.records.write(work);
   }
 
   /** The persona with this id or slug. A private persona of someone else is reported as not found. */
   async get(idOrSlug: string, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
-    return reading(this.dataSource, (manager) => this.findReadable(manager, idOrSlug, actor));
+    return this.records.read((manager) => this.records.findReadable(manager, idOrSlug, actor));
   }
 
   /** A page of the personas the actor may see, filtered and sorted by a whitelisted key. */
   async list(filter: PersonaListFilter = {}, actor: Actor): Promise<PersonaPage> {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
-    return reading(this.dataSource, async (manager) => {
+    return this.records.read(async (manager) => {
       // The page as ids, then the complete personas in one query (children aggregated in SQL).
       const { rows, total } = await runListQuery(personaQuery(manager).select(['p.id']), 'p', f, { status: f.status }, actor);
       const byId = new Map((await findPersonasByIds(manager, rows.map((r) => r.id as string))).map((p) => [p.id, p]));
@@ -193,12 +166,11 @@ export class PersonaStore {
    */
   async update(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
-    assertVersion(options?.expectedVersion);
+    assertVersionNumber(options?.expectedVersion);
     if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
-    const kept = storeKeptIssues(patch);
-    if (kept.length) fail(kept, 'patch');
-    return this.write(async (manager) => {
-      const current = await this.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+    refuseStoreKept(patch, 'patch');
+    return this.records.write(async (manager) => {
+      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
       const merged = applyMergePatch(toPlain(current, { excludeUnset: true }), patch) as Record<string, unknown>;
       const next = PersonaConfiguration.create(merged as ModelInput<PersonaConfiguration>);
       return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
@@ -220,9 +192,9 @@ export class PersonaStore {
    */
   async remove(idOrSlug: string, actor: Actor): Promise<void> {
     assertActor(actor);
-    await this.write(async (manager) => {
+    await this.records.write(async (manager) => {
       await lockLineage(manager);
-      const current = await this.findReadable(manager, idOrSlug, actor);
+      const current = await this.records.findReadable(manager, idOrSlug, actor);
       assertCanWrite(actor, current, `persona ${idOrSlug}`);
       const children = await findPersonasByIds(manager, await childIds(manager, current.id as string));
       const blocking = children.filter((c) => canWrite(actor, c)).map((c) => c.id as string).sort();
@@ -242,8 +214,8 @@ export class PersonaStore {
    */
   async history(idOrSlug: string, actor: Actor): Promise<PersonaRevisionEntry[]> {
     assertActor(actor);
-    return reading(this.dataSource, async (manager) => {
-      const current = await this.findReadable(manager, idOrSlug, actor);
+    return this.records.read(async (manager) => {
+      const current = await this.records.findReadable(manager, idOrSlug, actor);
       const rows = await manager.getRepository(PersonaRevision).find({ where: { personaId: current.id }, order: { version: 'ASC' } });
       return rows
         .filter((r) => canReadVersion(actor, current.createdBy, r.snapshot?.isPublic === true))
@@ -258,10 +230,10 @@ export class PersonaStore {
    */
   async revert(idOrSlug: string, toVersion: number, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
-    assertVersion(options?.expectedVersion);
-    if (!Number.isInteger(toVersion) || toVersion < 1) fail([{ path: 'toVersion', constraint: 'isInt', message: 'toVersion must be an integer of at least 1' }], 'options');
-    return this.write(async (manager) => {
-      const current = await this.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+    assertVersionNumber(options?.expectedVersion);
+    assertVersionNumber(toVersion, 'toVersion');
+    return this.records.write(async (manager) => {
+      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
       const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId: current.id, version: toVersion } });
       if (!revision) fail([{ path: 'toVersion', constraint: 'revisionExists', message: `persona ${idOrSlug} has no version ${toVersion}` }], 'options');
       const old = fromJSON(PersonaConfiguration, revision.snapshot);
@@ -277,30 +249,7 @@ export class PersonaStore {
 
   // ---------------------------------------------------------------------------------------------
 
-  /** Runs a write in one transaction, turning a lost slug race into a validation error. */
-  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await inTransaction(this.dataSource, work);
-    } catch (error) {
-      if (isUniqueViolation(error)) fail([{ path: 'slug', constraint: 'unique', message: 'slug is already taken' }]);
-      throw error;
-    }
-  }
-
-  private async findReadable(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<PersonaConfiguration> {
-    const persona = await findPersona(manager, idOrSlug);
-    if (!persona || !canRead(actor, persona)) throw new PersonaNotFoundError(String(idOrSlug));
-    return persona;
-  }
-
-  private async findWritable(manager: EntityManager, idOrSlug: string, actor: Actor, expectedVersion: number): Promise<PersonaConfiguration> {
-    const current = await this.findReadable(manager, idOrSlug, actor);
-    assertCanWrite(actor, current, `persona ${idOrSlug}`);
-    if (current.version !== expectedVersion) throw new VersionConflictError(idOrSlug, expectedVersion, current.version as number);
-    return current;
-  }
-
-  /** Writes `next` as the version after `current`, with a revision; the SQL checks the version. */
+  /** Writes `next` as the version after `current`, with its children and a revision; the SQL checks the version. */
   private async writeNext(
     manager: EntityManager,
     idOrSlug: string,
@@ -309,20 +258,14 @@ export class PersonaStore {
     expectedVersion: number,
     actor: Actor,
   ): Promise<PersonaConfiguration> {
-    assertOwnerUnchanged(actor, current.createdBy, next.createdBy, `persona ${idOrSlug}`);
-    next.id = current.id;
-    next.version = expectedVersion + 1;
-    next.createdAt = current.createdAt;
-    next.updatedAt = new Date(Math.max(Date.now(), (current.updatedAt?.getTime() ?? 0) + 1));
+    this.records.stampNext(current, next, actor, idOrSlug);
     if (next.slug !== current.slug) await this.assertSlugsFree(manager, [next]);
     if (next.parentId !== current.parentId || next.templateId !== current.templateId) {
       if (next.parentId) await lockLineage(manager);
-      await this.assertLinks(manager, next, actor, []);
+      await this.assertLinks(manager, next, actor);
     }
-    if (!(await updatePersonaRow(manager, next, expectedVersion))) {
-      const row = await personaQuery(manager).select('p.version', 'version').where('p.id = :id', { id: current.id }).getRawOne<{ version: number }>();
-      throw new VersionConflictError(idOrSlug, expectedVersion, Number(row?.version ?? NaN));
-    }
+    await this.records.updateAtVersion(manager, idOrSlug, next, expectedVersion, personaRowExtra);
+    await replaceChildren(manager, next);
     await this.insertRevisions(manager, [next], actor);
     return next;
   }
@@ -378,10 +321,9 @@ export class PersonaStore {
 
   /**
    * A parent must exist and be visible to the actor, must not close a cycle, and must keep the
-   * lineage within the depth cap; a template must exist. `pending` are personas being created
-   * in the same call (they may be parents of each other).
+   * lineage within the depth cap; a template must exist and be visible.
    */
-  private async assertLinks(manager: EntityManager, persona: PersonaConfiguration, actor: Actor, pending: PersonaConfiguration[]): Promise<void> {
+  private async assertLinks(manager: EntityManager, persona: PersonaConfiguration, actor: Actor): Promise<void> {
     if (persona.templateId) {
       const template = await manager.getRepository(PersonaTemplate).findOne({ where: { id: persona.templateId }, select: { id: true, isPublic: true, createdBy: true } });
       if (!template || !canRead(actor, template)) {
@@ -390,8 +332,6 @@ export class PersonaStore {
     }
     if (!persona.parentId) return;
     if (persona.parentId === persona.id) throw new InheritanceCycleError([persona.id as string, persona.id as string]);
-    const inBatch = pending.find((p) => p.id === persona.parentId);
-    if (inBatch) return;
     const chain = await lineageOf(manager, persona.parentId, this.maxDepth);
     if (!chain.length || !canRead(actor, chain[0])) {
       fail([{ path: 'parentId', constraint: 'parentExists', message: `no persona ${persona.parentId} visible to ${actor.id}` }]);

@@ -1,21 +1,20 @@
-import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor, isAdmin } from '../actor';
+import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
-import { AccessDeniedError, PersonaNotFoundError, PersonaValidationError, ValidationIssue, VersionConflictError } from '../errors';
+import { PersonaValidationError, ValidationIssue } from '../errors';
+import { NOT_FROM_TEMPLATE_FIELDS, STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTemplate, setAtPath } from '../models/persona-template.entity';
-import { isUniqueViolation, looksLikeId } from '../persistence/persona-rows';
-import { inTransaction, reading } from '../persistence/transaction';
+import { looksLikeId } from '../persistence/persona-rows';
+import { insertRows } from '../persistence/rows';
+import { assertVersionNumber, refuse, refuseStoreKept, VersionedRecords } from '../persistence/versioned-records';
 import { ModelInput, toPlain } from '../validation/model';
-import { IDENTITY_FIELDS } from '../validation/partial';
-import { assertActor, assertCanWrite, assertOwnerUnchanged, canRead, SYSTEM_OWNER } from './access';
+import { assertActor, ownerOfNew, SYSTEM_OWNER } from './access';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 import { PersonaStore } from './persona-store';
 import { STARTER_TEMPLATES } from './starter-templates';
 
-const KEPT = ['id', 'version', 'createdAt', 'updatedAt'] as const;
 
 /** Slugs of the starter templates: only templates owned by {@link SYSTEM_OWNER} may take them. */
 const STARTER_SLUGS: ReadonlySet<string> = new Set(STARTER_TEMPLATES.map((t) => t.slug));
@@ -52,7 +51,12 @@ export type InstantiateOptions = {
 };
 
 function fail(issues: ValidationIssue[], what: string): never {
-  throw new PersonaValidationError(issues, what);
+  refuse(issues, what);
+}
+
+/** The template with this id (UUID shape) or slug, or null; no access check. */
+function findTemplate(manager: EntityManager, idOrSlug: string): Promise<PersonaTemplate | null> {
+  return manager.getRepository(PersonaTemplate).findOne({ where: looksLikeId(idOrSlug) ? { id: idOrSlug.toLowerCase() } : { slug: idOrSlug } });
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -65,9 +69,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  */
 export class TemplateService {
   private readonly store: PersonaStore;
+  private readonly records: VersionedRecords<PersonaTemplate>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(dataSource: DataSource) {
     this.store = new PersonaStore(dataSource);
+    this.records = new VersionedRecords(dataSource, { entity: PersonaTemplate, kind: 'template', find: findTemplate });
   }
 
   /**
@@ -81,17 +87,14 @@ export class TemplateService {
 
   private async createAs(props: ModelInput<PersonaTemplate>, actor: Actor): Promise<PersonaTemplate> {
     if (!isPlainObject(props)) fail([{ path: '', constraint: 'isObject', message: 'a template must be an object' }], 'template');
-    const kept = KEPT.filter((k) => Object.prototype.hasOwnProperty.call(props, k));
-    if (kept.length) fail(kept.map((k) => ({ path: k, constraint: 'storeManaged', message: `${k} is kept by the service and cannot be set` })), 'template');
-    const createdBy = (props as { createdBy?: unknown }).createdBy ?? actor.id;
-    if (createdBy !== actor.id && !isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not create templates for ${String(createdBy)}`, actor.id);
+    refuseStoreKept(props, 'template');
+    const createdBy = ownerOfNew(actor, (props as { createdBy?: unknown }).createdBy, 'templates');
     const template = PersonaTemplate.create({ ...props, createdBy } as ModelInput<PersonaTemplate>);
     assertSlugAllowed(template);
-    return this.write(async (manager) => {
-      const now = new Date();
-      Object.assign(template, { id: newId(), version: 1, createdAt: now, updatedAt: now });
+    return this.records.write(async (manager) => {
+      this.records.stampNew(template);
       await this.assertSlugFree(manager, template);
-      await manager.createQueryBuilder().insert().into(PersonaTemplate).values(this.row(template)).updateEntity(false).execute();
+      await insertRows(manager, PersonaTemplate, [template]);
       return template;
     });
   }
@@ -99,14 +102,14 @@ export class TemplateService {
   /** The template with this id or slug; a private one of someone else is not found. */
   async getTemplate(idOrSlug: string, actor: Actor): Promise<PersonaTemplate> {
     assertActor(actor);
-    return reading(this.dataSource, (manager) => this.findReadable(manager, idOrSlug, actor));
+    return this.records.read((manager) => this.records.findReadable(manager, idOrSlug, actor));
   }
 
   /** A page of the templates the actor may see. */
   async listTemplates(filter: TemplateListFilter = {}, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number }> {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: TEMPLATE_SORT_KEYS, strings: ['category'] });
-    return reading(this.dataSource, async (manager) => {
+    return this.records.read(async (manager) => {
       const qb = manager.getRepository(PersonaTemplate).createQueryBuilder('t');
       const { rows, total } = await runListQuery(qb, 't', f, { category: f.category }, actor);
       return { items: rows, total };
@@ -116,42 +119,19 @@ export class TemplateService {
   /** Applies a JSON merge patch at `expectedVersion`; the merged template is validated whole. */
   async updateTemplate(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaTemplate> {
     assertActor(actor);
-    if (!Number.isInteger(options?.expectedVersion) || options.expectedVersion < 1) {
-      fail([{ path: 'expectedVersion', constraint: 'isInt', message: 'expectedVersion must be an integer of at least 1' }], 'options');
-    }
+    assertVersionNumber(options?.expectedVersion);
     if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
-    const kept = KEPT.filter((k) => Object.prototype.hasOwnProperty.call(patch, k));
-    if (kept.length) fail(kept.map((k) => ({ path: k, constraint: 'storeManaged', message: `${k} is kept by the service and cannot be set` })), 'patch');
-    return this.write(async (manager) => {
-      const current = await this.findReadable(manager, idOrSlug, actor);
-      assertCanWrite(actor, current, `template ${idOrSlug}`);
-      if (current.version !== options.expectedVersion) throw new VersionConflictError(idOrSlug, options.expectedVersion, current.version as number);
+    refuseStoreKept(patch, 'patch');
+    return this.records.write(async (manager) => {
+      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
       // Templates are not inherited from, so their full form (not just what was set) is the base of a patch.
       const base = toPlain(current);
-      for (const k of KEPT) delete base[k];
-      const merged = applyMergePatch(base, patch) as ModelInput<PersonaTemplate>;
-      const next = PersonaTemplate.create(merged);
-      assertOwnerUnchanged(actor, current.createdBy, next.createdBy, `template ${idOrSlug}`);
+      for (const k of STORE_KEPT_FIELDS) delete base[k];
+      const next = PersonaTemplate.create(applyMergePatch(base, patch) as ModelInput<PersonaTemplate>);
+      this.records.stampNext(current, next, actor, idOrSlug);
       assertSlugAllowed(next);
-      Object.assign(next, {
-        id: current.id,
-        version: options.expectedVersion + 1,
-        createdAt: current.createdAt,
-        updatedAt: new Date(Math.max(Date.now(), (current.updatedAt?.getTime() ?? 0) + 1)),
-      });
       if (next.slug !== current.slug) await this.assertSlugFree(manager, next);
-      const { id, createdAt, ...values } = this.row(next);
-      const result = await manager
-        .createQueryBuilder()
-        .update(PersonaTemplate)
-        .set(values)
-        .where('id = :id AND version = :expected', { id, expected: options.expectedVersion })
-        .updateEntity(false)
-        .execute();
-      if (!result.affected) {
-        const fresh = await manager.getRepository(PersonaTemplate).findOne({ where: { id: current.id }, select: { id: true, version: true } });
-        throw new VersionConflictError(idOrSlug, options.expectedVersion, fresh?.version ?? NaN);
-      }
+      await this.records.updateAtVersion(manager, idOrSlug, next, options.expectedVersion);
       return next;
     });
   }
@@ -173,7 +153,7 @@ export class TemplateService {
       .map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown option "${k}"` }));
     if (extraIssues.length) fail(extraIssues, 'options');
     return this.store.transaction(async (manager) => {
-      const template = await this.findReadable(manager, templateIdOrSlug, actor);
+      const template = await this.records.findReadable(manager, templateIdOrSlug, actor);
       const issues: ValidationIssue[] = [];
       const declared = new Map(template.customizableFields.map((f) => [f.path, f]));
       for (const path of Object.keys(customizations)) {
@@ -200,7 +180,7 @@ export class TemplateService {
       }
       // A template never decides identity, access or bookkeeping, even one stored before that rule:
       // only the instantiating actor's own options do.
-      for (const key of IDENTITY_FIELDS) delete plain[key];
+      for (const key of NOT_FROM_TEMPLATE_FIELDS) delete plain[key];
       Object.assign(plain, extra, { name, slug, createdBy: actor.id, templateId: template.id, templateVersion: template.version });
       let persona: PersonaConfiguration;
       try {
@@ -235,7 +215,7 @@ export class TemplateService {
     const system: Actor = { id: SYSTEM_OWNER, roles: ['admin'] };
     const out: PersonaTemplate[] = [];
     for (const starter of STARTER_TEMPLATES) {
-      const existing = await reading(this.dataSource, (m) => m.getRepository(PersonaTemplate).findOne({ where: { slug: starter.slug } }));
+      const existing = await this.records.read((m) => findTemplate(m, starter.slug));
       if (existing && existing.createdBy !== SYSTEM_OWNER) {
         fail([{ path: 'slug', constraint: 'reservedSlug', message: `template slug "${starter.slug}" is held by a template that is not the starter; rename it first` }], 'template');
       }
@@ -245,42 +225,6 @@ export class TemplateService {
   }
 
   // ---------------------------------------------------------------------------------------------
-
-  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await inTransaction(this.dataSource, work);
-    } catch (error) {
-      if (isUniqueViolation(error)) fail([{ path: 'slug', constraint: 'unique', message: 'slug is already taken' }], 'template');
-      throw error;
-    }
-  }
-
-  private row(t: PersonaTemplate): Record<string, unknown> {
-    return {
-      id: t.id,
-      name: t.name,
-      slug: t.slug,
-      description: t.description,
-      category: t.category,
-      baseConfiguration: t.baseConfiguration,
-      customizableFields: t.customizableFields,
-      isPublic: t.isPublic,
-      createdBy: t.createdBy,
-      version: t.version,
-      tags: t.tags,
-      createdAt: t.createdAt,
-      updatedAt: t.updatedAt,
-    };
-  }
-
-  private async findReadable(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<PersonaTemplate> {
-    const template =
-      typeof idOrSlug === 'string' && idOrSlug
-        ? await manager.getRepository(PersonaTemplate).findOne({ where: looksLikeId(idOrSlug) ? { id: idOrSlug.toLowerCase() } : { slug: idOrSlug } })
-        : null;
-    if (!template || !canRead(actor, template)) throw new PersonaNotFoundError(String(idOrSlug), 'template');
-    return template;
-  }
 
   private async assertSlugFree(manager: EntityManager, template: PersonaTemplate): Promise<void> {
     const clash = await manager.getRepository(PersonaTemplate).findOne({ where: { slug: template.slug }, select: { id: true } });

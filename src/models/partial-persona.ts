@@ -1,19 +1,14 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ValidationIssue } from '../errors';
-import { MemoryConfiguration } from '../models/memory-configuration.embedded';
-import { PersonaConfiguration } from '../models/persona-configuration.entity';
-import { ResponseStyle } from '../models/response-style.embedded';
-import { VoiceConfiguration } from '../models/voice-configuration.embedded';
-import { mapErrors, prepare, schemaFields, sanitiseInput, VALIDATOR_OPTIONS } from './model';
+import { mapErrors, prepare, schemaFields, sanitiseInput, VALIDATOR_OPTIONS } from '../validation/model';
+import { NOT_FROM_TEMPLATE_FIELDS } from './field-roles';
+import { MemoryConfiguration } from './memory-configuration.embedded';
+import { PersonaConfiguration } from './persona-configuration.entity';
+import { ResponseStyle } from './response-style.embedded';
+import { VoiceConfiguration } from './voice-configuration.embedded';
 
-/**
- * Persona fields that identify, give access to or account for one persona; a template or
- * customization may not give them (the instantiating actor does: name, slug, `isPublic`).
- */
-export const IDENTITY_FIELDS: readonly string[] = [
-  'id', 'name', 'slug', 'createdBy', 'isPublic', 'version', 'createdAt', 'updatedAt', 'templateId', 'templateVersion', 'parentId',
-];
+const NOT_GIVEN: ReadonlySet<string> = new Set(NOT_FROM_TEMPLATE_FIELDS);
 
 const EMBEDDED: Record<string, Function> = {
   responseStyle: ResponseStyle,
@@ -31,7 +26,7 @@ export function customizablePersonaPaths(): readonly string[] {
   if (!fieldPathCache) {
     const paths: string[] = [];
     for (const field of schemaFields(PersonaConfiguration)) {
-      if (IDENTITY_FIELDS.includes(field)) continue;
+      if (NOT_GIVEN.has(field)) continue;
       paths.push(field);
       const embedded = EMBEDDED[field];
       if (embedded) for (const sub of schemaFields(embedded)) paths.push(`${field}.${sub}`);
@@ -51,7 +46,7 @@ export function validatePartialPersona(input: unknown, prefix: string): Validati
   const withPrefix = (path: string) => (prefix && path ? `${prefix}.${path}` : prefix || path);
   if (!plain) return issues.map((i) => ({ ...i, path: withPrefix(i.path) }));
   for (const key of Object.keys(plain)) {
-    if (IDENTITY_FIELDS.includes(key)) {
+    if (NOT_GIVEN.has(key)) {
       issues.push({ path: key, constraint: 'identityField', message: `${key} belongs to one persona and cannot be given here` });
       delete plain[key];
     }
