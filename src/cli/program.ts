@@ -300,13 +300,13 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .command('metrics')
     .description('the runtime metrics of a persona')
     .argument('<slug>', 'slug or id')
-    .option('--recompute', 'rebuild the counters from the interaction log first')
+    .option('--recompute', 'rebuild the counters from the interaction log first (owner or admin)')
     .action(
       action(async (ctx, slug: string, opts: { recompute?: boolean }) => {
         const ds = await ctx.ds();
         const persona = await new PersonaStore(ds).get(slug, ctx.actor);
         const service = new MetricsService(ds);
-        const m = opts.recompute ? await service.recompute(persona.id as string) : await service.get(persona.id as string);
+        const m = opts.recompute ? await service.recompute(persona.id as string, ctx.actor) : await service.get(persona.id as string, ctx.actor);
         ctx.print(toPlain(m), () =>
           keyValues([
             ['interactions', m.totalInteractions],

@@ -14,6 +14,9 @@ const DERIVED = ['successRate', 'averageResponseTimeMs', 'averageTokensPerIntera
 /**
  * How a persona performs: counters fed by `MetricsService.recordInteraction` and the figures
  * derived from them. Derived figures are computed, never typed in: on input they are ignored.
+ * Every counter stays within 0 to 2^53 − 1 (`MetricsService` refuses an event that would pass
+ * it), so the 64-bit columns read back as exact JavaScript numbers on both engines; a larger value
+ * written by hand reads as the nearest number and refuses further growth until `recompute`.
  */
 @Entity('persona_metrics')
 export class PersonaMetrics extends Model {

@@ -139,17 +139,22 @@ export class PersonasController {
     return versionedWrite(ifMatch, isObject(body) ? body : {}, res, (rest, expectedVersion) => this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion }, actor));
   }
 
-  /** Interactions are recorded for personas the actor can read. */
+  /**
+   * Records one interaction (204). The owner, an admin or an actor with the role `metrics:write`
+   * may record on a persona it can read (403 otherwise; 404 for one it cannot read); an event
+   * out of range is 400 with its issues. The rules are MetricsService's: the actor is passed on.
+   */
   @Post(':idOrSlug/interactions')
   @HttpCode(204)
   async record(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<void> {
     const persona = await this.store.get(idOrSlug, actor);
-    await this.metrics.recordInteraction(persona.id as string, body as never);
+    await this.metrics.recordInteraction(persona.id as string, body as never, actor);
   }
 
+  /** The metrics of a persona the actor can read (404 otherwise). */
   @Get(':idOrSlug/metrics')
   async getMetrics(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<Json> {
     const persona = await this.store.get(idOrSlug, actor);
-    return toPlain(await this.metrics.get(persona.id as string));
+    return toPlain(await this.metrics.get(persona.id as string, actor));
   }
 }

@@ -2,7 +2,12 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation }
 import type { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { bigintAsNumber } from '../validation/fields';
 
-/** One recorded interaction: the log that `MetricsService.recompute` rebuilds the aggregates from. */
+/**
+ * One recorded interaction: the log that `MetricsService.recompute` rebuilds the aggregates from.
+ * `MetricsService` writes only events within `INTERACTION_LIMITS` (latency ≤ one day, tokens
+ * ≤ 10,000,000, rating 1–5, `at` from 2000 to now + 5 minutes); rows outside them can only come
+ * from older versions or from hand-written SQL, and recompute reads them at the nearest bound.
+ */
 @Entity('persona_interactions')
 @Index(['personaId', 'latencyMs'])
 export class PersonaInteraction {

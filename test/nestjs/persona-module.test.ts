@@ -130,6 +130,86 @@ describeEachEngine('PersonaModule REST API', (ctx) => {
   });
 });
 
+describeEachEngine('PersonaModule REST API: metrics ranges and access', (ctx) => {
+  let app: INestApplication;
+  let url: string;
+  const service = { 'x-actor-id': 'svc', 'x-actor-roles': 'metrics:write' };
+  const event = { success: true, latencyMs: 10 };
+  beforeAll(async () => {
+    ({ app, url } = await boot([PersonaModule.forRoot({ dataSource: ctx.ds, http: true })]));
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+  beforeEach(async () => {
+    await request(url).post('/personas').set(alice).send({ name: 'Secret', slug: 'secret' }).expect(201);
+    await request(url).post('/personas').set(alice).send({ name: 'Open', slug: 'open', isPublic: true }).expect(201);
+  });
+  const count = async (slug: string) => (await request(url).get(`/personas/${slug}/metrics`).set(admin).expect(200)).body.totalInteractions;
+
+  it('recording needs the owner, an admin or metrics:write (403), on a persona the actor can read (404)', async () => {
+    const cases: [string, Record<string, string>, number][] = [
+      ['open', alice, 204],
+      ['open', admin, 204],
+      ['open', service, 204],
+      ['open', bob, 403],
+      ['open', { 'x-actor-id': 'svc2', 'x-actor-roles': 'metrics:read' }, 403],
+      ['secret', alice, 204],
+      ['secret', admin, 204],
+      ['secret', service, 404],
+      ['secret', bob, 404],
+    ];
+    for (const [slug, who, status] of cases) {
+      const r = await request(url).post(`/personas/${slug}/interactions`).set(who).send(event).expect(status);
+      if (status === 403) expect(r.body.code).toBe('ACCESS_DENIED');
+      if (status === 404) expect(r.body.code).toBe('PERSONA_NOT_FOUND');
+    }
+    expect(await count('open')).toBe(3);
+    expect(await count('secret')).toBe(2);
+  });
+
+  it('reading follows read access: a private persona of someone else is 404 like a missing one', async () => {
+    await request(url).get('/personas/open/metrics').set(bob).expect(200);
+    await request(url).get('/personas/open/metrics').set(service).expect(200);
+    const hidden = await request(url).get('/personas/secret/metrics').set(bob).expect(404);
+    const missing = await request(url).get('/personas/nothing-here/metrics').set(bob).expect(404);
+    expect(hidden.body.code).toBe(missing.body.code);
+    await request(url).get('/personas/secret/metrics').set(alice).expect(200);
+  });
+
+  it('an event out of range is 400 with its issues and records nothing', async () => {
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const bad: [unknown, string, string][] = [
+      [{ success: true, latencyMs: 1e19 }, 'latencyMs', 'max'],
+      [{ success: true, latencyMs: 1, inputTokens: Number.MAX_SAFE_INTEGER }, 'inputTokens', 'max'],
+      [{ success: true, latencyMs: 1, rating: 9 }, 'rating', 'isRating'],
+      [{ success: true, latencyMs: 1, at: '9999-12-31T00:00:00Z' }, 'at', 'maxDate'],
+      [{ success: true, latencyMs: 1, at: future }, 'at', 'maxDate'],
+      [{ success: true, latencyMs: 1, at: '2026-01-01T10:00:00' }, 'at', 'isDate'],
+      [{ success: true, latencyMs: 1, at: `2026-01-01T10:00:00Z${'x'.repeat(100_000)}` }, 'at', 'isDate'],
+      [{ success: true, latencyMs: 1, mood: 'happy' }, 'mood', 'whitelistValidation'],
+      [[event], '', 'isObject'],
+    ];
+    for (const [body, path, constraint] of bad) {
+      const r = await request(url).post('/personas/open/interactions').set(service).send(body as object).expect(400);
+      expect(r.body).toMatchObject({ statusCode: 400, code: 'VALIDATION_FAILED' });
+      expect(r.body.issues).toContainEqual(expect.objectContaining({ path, constraint }));
+    }
+    // A persona the actor cannot read is 404 whatever the body, exactly like a missing one.
+    await request(url).post('/personas/secret/interactions').set(bob).send({ success: true, latencyMs: 1e19 }).expect(404);
+    await request(url).post('/personas/nothing-here/interactions').set(bob).send({ success: true, latencyMs: 1e19 }).expect(404);
+    expect(await count('open')).toBe(0);
+  });
+
+  it('takes the persona by slug, or by id in any case', async () => {
+    const { id } = (await request(url).get('/personas/open').set(alice).expect(200)).body;
+    await request(url).post(`/personas/${id.toUpperCase()}/interactions`).set(service).send(event).expect(204);
+    await request(url).post(`/personas/${id}/interactions`).set(service).send({ ...event, at: '2026-03-01T10:00:00+02:00' }).expect(204);
+    const m = (await request(url).get(`/personas/${id.toUpperCase()}/metrics`).set(bob).expect(200)).body;
+    expect(m).toMatchObject({ personaId: id, totalInteractions: 2 });
+  });
+});
+
 describe('PersonaModule wiring', () => {
   it('forRootAsync builds its own DataSource, provides every service, and closes it at shutdown', async () => {
     @Injectable()
