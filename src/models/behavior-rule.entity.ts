@@ -1,27 +1,14 @@
 import { IsBoolean, IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation } from 'typeorm';
+import { Column, Entity, Index, Relation } from 'typeorm';
 import { StringList } from '../validation/fields';
-import { Model } from '../validation/model';
+import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** "When <condition>, <action>": a rule the persona follows, with a priority; see docs/models.md. */
 @Entity('persona_behavior_rules')
 @Index(['personaId', 'name'], { unique: true })
-export class BehaviorRule extends Model {
-  /** @internal Row id; not part of the JSON form. */
-  @PrimaryGeneratedColumn('uuid')
-  id?: string;
-
-  /** @internal Owning persona; not part of the JSON form. */
-  @Column({ type: 'uuid' })
-  personaId?: string;
-
-  /** @internal Order within the persona; not part of the JSON form. */
-  @Column({ type: 'integer', default: 0 })
-  position?: number;
-
-  @ManyToOne('PersonaConfiguration', 'behaviorRules', { onDelete: 'CASCADE', orphanedRowAction: 'delete' })
-  @JoinColumn({ name: 'personaId' })
+export class BehaviorRule extends PersonaChild {
+  @OwningPersona('behaviorRules')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–100 characters, unique within its persona. */

@@ -1,27 +1,14 @@
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation } from 'typeorm';
+import { Column, Entity, Index, Relation } from 'typeorm';
 import { StringList } from '../validation/fields';
-import { Model } from '../validation/model';
+import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** A field the persona knows, with the keywords that bring it into a conversation; see docs/models.md. */
 @Entity('persona_knowledge_domains')
 @Index(['personaId', 'name'], { unique: true })
-export class KnowledgeDomain extends Model {
-  /** @internal Row id; not part of the JSON form. */
-  @PrimaryGeneratedColumn('uuid')
-  id?: string;
-
-  /** @internal Owning persona; not part of the JSON form. */
-  @Column({ type: 'uuid' })
-  personaId?: string;
-
-  /** @internal Order within the persona; not part of the JSON form. */
-  @Column({ type: 'integer', default: 0 })
-  position?: number;
-
-  @ManyToOne('PersonaConfiguration', 'knowledgeDomains', { onDelete: 'CASCADE', orphanedRowAction: 'delete' })
-  @JoinColumn({ name: 'personaId' })
+export class KnowledgeDomain extends PersonaChild {
+  @OwningPersona('knowledgeDomains')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–100 characters, unique within its persona. */

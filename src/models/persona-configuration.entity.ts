@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import {
   IsArray,
-  IsBoolean,
   IsEnum,
   IsInt,
   IsNumber,
@@ -14,10 +13,10 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { Column, Entity, Index, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, OneToMany } from 'typeorm';
 import { InteractionMode, PersonaStatus } from '../enums';
-import { HasUniqueNames, IsExclusiveWith, IsJsonObject, IsSlug } from '../validation/constraints';
-import { compose, CreatedAtField, StringList, UpdatedAtField } from '../validation/fields';
+import { HasUniqueNames, IsExclusiveWith, IsJsonObject } from '../validation/constraints';
+import { compose, CreatedAtField, DescriptionField, IdField, IsPublicField, NameField, OwnerField, SlugField, StringList, UpdatedAtField, VersionField } from '../validation/fields';
 import { Model } from '../validation/model';
 import { BehaviorRule } from './behavior-rule.entity';
 import { KnowledgeDomain } from './knowledge-domain.entity';
@@ -39,28 +38,19 @@ function ChildList(type: () => Function, max: number): PropertyDecorator {
 @Entity('personas')
 export class PersonaConfiguration extends Model {
   /** UUID; assigned by the store, accepted on input so a stored persona's JSON round-trips. */
-  @PrimaryGeneratedColumn('uuid')
-  @IsUUID()
-  @IsOptional()
+  @IdField()
   id?: string;
 
   /** Display name, 1–100 characters. */
-  @Column({ length: 100 })
-  @Length(1, 100)
-  @IsString()
+  @NameField()
   name!: string;
 
   /** Unique handle, 1–64 characters matching `^[a-z0-9]+(-[a-z0-9]+)*$`, never shaped like a UUID. */
-  @Column({ length: 64, unique: true })
-  @IsSlug()
-  @Length(1, 64)
-  @IsString()
+  @SlugField()
   slug!: string;
 
   /** Who the persona is, at most 10,000 characters (default ""). */
-  @Column({ type: 'text', default: '' })
-  @Length(0, 10_000)
-  @IsString()
+  @DescriptionField()
   description: string = '';
 
   /** Base instructions placed after the identity, at most 100,000 characters (optional). */
@@ -157,22 +147,16 @@ export class PersonaConfiguration extends Model {
   parentId?: string;
 
   /** Readable by every actor when true; by its owner and admins only when false (default). */
-  @Column({ type: 'boolean', default: false })
-  @IsBoolean()
+  @IsPublicField()
   isPublic: boolean = false;
 
   /** Owner's actor id, 1–255 characters; the store sets it from the actor. */
   @Index()
-  @Column({ length: 255 })
-  @Length(1, 255)
-  @IsString()
+  @OwnerField()
   createdBy!: string;
 
   /** Integer ≥ 1, kept by the store (1 on create, +1 on every change). */
-  @Column({ type: 'integer', default: 1 })
-  @Min(1)
-  @IsInt()
-  @IsOptional()
+  @VersionField()
   version?: number;
 
   /** At most 20 unique tags of 1–50 characters. */

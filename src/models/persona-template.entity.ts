@@ -1,9 +1,9 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, IsUUID, Length, Min, ValidateNested } from 'class-validator';
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { ArrayMaxSize, IsArray, IsString, Length, ValidateNested } from 'class-validator';
+import { Column, Entity } from 'typeorm';
 import { ValidationIssue } from '../errors';
-import { IsJsonObject, IsSlug } from '../validation/constraints';
-import { CreatedAtField, StringList, UpdatedAtField } from '../validation/fields';
+import { IsJsonObject } from '../validation/constraints';
+import { CreatedAtField, DescriptionField, IdField, IsPublicField, NameField, OwnerField, SlugField, StringList, UpdatedAtField, VersionField } from '../validation/fields';
 import { createModel, Model, toPlain } from '../validation/model';
 import { validatePartialPersona } from './partial-persona';
 import { CustomizableField } from './customizable-field';
@@ -29,28 +29,19 @@ export function setAtPath(base: Record<string, unknown>, path: string, value: un
 @Entity('persona_templates')
 export class PersonaTemplate extends Model {
   /** UUID; assigned by the store. */
-  @PrimaryGeneratedColumn('uuid')
-  @IsUUID()
-  @IsOptional()
+  @IdField()
   id?: string;
 
   /** 1–100 characters. */
-  @Column({ length: 100 })
-  @Length(1, 100)
-  @IsString()
+  @NameField()
   name!: string;
 
   /** Unique handle, same rule as a persona's slug. */
-  @Column({ length: 64, unique: true })
-  @IsSlug()
-  @Length(1, 64)
-  @IsString()
+  @SlugField()
   slug!: string;
 
   /** At most 10,000 characters (default ""). */
-  @Column({ type: 'text', default: '' })
-  @Length(0, 10_000)
-  @IsString()
+  @DescriptionField()
   description: string = '';
 
   /** Free grouping such as "support" or "education", at most 50 characters (default "general"). */
@@ -79,21 +70,15 @@ export class PersonaTemplate extends Model {
   customizableFields: CustomizableField[] = [];
 
   /** Visible to every actor when true (default false). */
-  @Column({ type: 'boolean', default: false })
-  @IsBoolean()
+  @IsPublicField()
   isPublic: boolean = false;
 
   /** Owner's actor id, 1–255 characters; the service sets it from the actor. */
-  @Column({ length: 255 })
-  @Length(1, 255)
-  @IsString()
+  @OwnerField()
   createdBy!: string;
 
   /** Integer ≥ 1, kept by the service. */
-  @Column({ type: 'integer', default: 1 })
-  @Min(1)
-  @IsInt()
-  @IsOptional()
+  @VersionField()
   version?: number;
 
   /** At most 20 unique tags of 1–50 characters. */

@@ -1,28 +1,15 @@
 import { IsEnum, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation } from 'typeorm';
+import { Column, Entity, Index, Relation } from 'typeorm';
 import { TraitCategory } from '../enums';
 import { IsTraitValue } from '../validation/constraints';
-import { Model } from '../validation/model';
+import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** One scored, weighted trait of a persona (`analytical: 90`, `tone: "dry"`, `emoji: false`); see docs/models.md. */
 @Entity('persona_traits')
 @Index(['personaId', 'name'], { unique: true })
-export class PersonaTrait extends Model {
-  /** @internal Row id; not part of the JSON form. */
-  @PrimaryGeneratedColumn('uuid')
-  id?: string;
-
-  /** @internal Owning persona; not part of the JSON form. */
-  @Column({ type: 'uuid' })
-  personaId?: string;
-
-  /** @internal Order within the persona; not part of the JSON form. */
-  @Column({ type: 'integer', default: 0 })
-  position?: number;
-
-  @ManyToOne('PersonaConfiguration', 'traits', { onDelete: 'CASCADE', orphanedRowAction: 'delete' })
-  @JoinColumn({ name: 'personaId' })
+export class PersonaTrait extends PersonaChild {
+  @OwningPersona('traits')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–50 characters, unique within its persona. */

@@ -40,6 +40,14 @@ export function refuseStoreKept(input: Record<string, unknown>, what: string): v
   if (issues.length) refuse(issues, what);
 }
 
+/** Refuses a patch that is not a JSON object, or that sets a field the store keeps. */
+export function checkPatch(patch: unknown): asserts patch is Record<string, unknown> {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch) || patch instanceof Date) {
+    refuse([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
+  }
+  refuseStoreKept(patch as Record<string, unknown>, 'patch');
+}
+
 /** Refuses an `expectedVersion` (or `toVersion`) that is not an integer ≥ 1, at `path`. */
 export function assertVersionNumber(value: unknown, path = 'expectedVersion'): asserts value is number {
   if (!Number.isSafeInteger(value) || (value as number) < 1) refuse([{ path, constraint: 'isInt', message: `${path} must be an integer of at least 1` }], 'options');
@@ -84,6 +92,15 @@ export class VersionedRecords<T extends VersionedRecord> {
     assertCanWrite(actor, current, `${this.spec.kind} ${idOrSlug}`);
     if (current.version !== expectedVersion) throw new VersionConflictError(idOrSlug, expectedVersion, current.version as number);
     return current;
+  }
+
+  /**
+   * A change at a version: checks `expectedVersion`, then runs `apply` in one transaction on the
+   * record as found writable (readable, the actor may change it, still at that version).
+   */
+  writeAt<R>(idOrSlug: string, expectedVersion: unknown, actor: Actor, apply: (manager: EntityManager, current: T, expectedVersion: number) => Promise<R>): Promise<R> {
+    assertVersionNumber(expectedVersion);
+    return this.write(async (manager) => apply(manager, await this.findWritable(manager, idOrSlug, actor, expectedVersion), expectedVersion));
   }
 
   /** Gives a new record what the store keeps: a new id, version 1, both timestamps `now`. */

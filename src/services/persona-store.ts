@@ -23,7 +23,7 @@ import {
 } from '../persistence/persona-rows';
 import { insertRows } from '../persistence/rows';
 import { lockLineage } from '../persistence/transaction';
-import { assertVersionNumber, refuse, refuseStoreKept, storeKeptIssues, VersionedRecords } from '../persistence/versioned-records';
+import { assertVersionNumber, checkPatch, refuse, storeKeptIssues, VersionedRecords } from '../persistence/versioned-records';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
@@ -166,14 +166,11 @@ export class PersonaStore {
    */
   async update(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
-    assertVersionNumber(options?.expectedVersion);
-    if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
-    refuseStoreKept(patch, 'patch');
-    return this.records.write(async (manager) => {
-      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+    checkPatch(patch);
+    return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       const merged = applyMergePatch(toPlain(current, { excludeUnset: true }), patch) as Record<string, unknown>;
       const next = PersonaConfiguration.create(merged as ModelInput<PersonaConfiguration>);
-      return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
+      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor);
     });
   }
 
@@ -230,10 +227,8 @@ export class PersonaStore {
    */
   async revert(idOrSlug: string, toVersion: number, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
-    assertVersionNumber(options?.expectedVersion);
     assertVersionNumber(toVersion, 'toVersion');
-    return this.records.write(async (manager) => {
-      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+    return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId: current.id, version: toVersion } });
       if (!revision) fail([{ path: 'toVersion', constraint: 'revisionExists', message: `persona ${idOrSlug} has no version ${toVersion}` }], 'options');
       const old = fromJSON(PersonaConfiguration, revision.snapshot);
@@ -243,7 +238,7 @@ export class PersonaStore {
       if (fieldsSet(current).has('isPublic')) content.isPublic = current.isPublic;
       else delete content.isPublic;
       const next = PersonaConfiguration.create({ ...content, createdBy: current.createdBy } as ModelInput<PersonaConfiguration>);
-      return this.writeNext(manager, idOrSlug, current, next, options.expectedVersion, actor);
+      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor);
     });
   }
 

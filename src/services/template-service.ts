@@ -7,7 +7,7 @@ import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTemplate, setAtPath } from '../models/persona-template.entity';
 import { looksLikeId } from '../persistence/persona-rows';
 import { insertRows } from '../persistence/rows';
-import { assertVersionNumber, refuse, refuseStoreKept, VersionedRecords } from '../persistence/versioned-records';
+import { checkPatch, refuse, refuseStoreKept, VersionedRecords } from '../persistence/versioned-records';
 import { ModelInput, toPlain } from '../validation/model';
 import { assertActor, ownerOfNew, SYSTEM_OWNER } from './access';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
@@ -119,11 +119,8 @@ export class TemplateService {
   /** Applies a JSON merge patch at `expectedVersion`; the merged template is validated whole. */
   async updateTemplate(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaTemplate> {
     assertActor(actor);
-    assertVersionNumber(options?.expectedVersion);
-    if (!isPlainObject(patch)) fail([{ path: '', constraint: 'isObject', message: 'a patch must be an object' }], 'patch');
-    refuseStoreKept(patch, 'patch');
-    return this.records.write(async (manager) => {
-      const current = await this.records.findWritable(manager, idOrSlug, actor, options.expectedVersion);
+    checkPatch(patch);
+    return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       // Templates are not inherited from, so their full form (not just what was set) is the base of a patch.
       const base = toPlain(current);
       for (const k of STORE_KEPT_FIELDS) delete base[k];
@@ -131,7 +128,7 @@ export class TemplateService {
       this.records.stampNext(current, next, actor, idOrSlug);
       assertSlugAllowed(next);
       if (next.slug !== current.slug) await this.assertSlugFree(manager, next);
-      await this.records.updateAtVersion(manager, idOrSlug, next, options.expectedVersion);
+      await this.records.updateAtVersion(manager, idOrSlug, next, expectedVersion);
       return next;
     });
   }
