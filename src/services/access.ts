@@ -39,6 +39,14 @@ export function canWrite(actor: Actor, record: Owned): boolean {
   return record.createdBy === actor.id || isAdmin(actor);
 }
 
+/** The role of service accounts that record interactions on any persona they can read. */
+export const METRICS_WRITE_ROLE = 'metrics:write';
+
+/** Recording an interaction: the owner, an admin, or an actor with {@link METRICS_WRITE_ROLE} (who must also be able to read the persona). */
+export function canRecordMetrics(actor: Actor, record: Owned): boolean {
+  return canWrite(actor, record) || (canRead(actor, record) && (actor.roles ?? []).includes(METRICS_WRITE_ROLE));
+}
+
 /** Throws AccessDeniedError unless the actor may change the record. */
 export function assertCanWrite(actor: Actor, record: Owned, what: string): void {
   if (!canWrite(actor, record)) throw new AccessDeniedError(`${actor.id} may not change ${what}`, actor.id);

@@ -8,7 +8,7 @@ import { newId } from '../persistence/ids';
 import { PersonaInteraction } from '../persistence/persona-interaction.entity';
 import { looksLikeId } from '../persistence/persona-rows';
 import { inTransaction, reading } from '../persistence/transaction';
-import { assertActor, assertCanWrite, canRead, canWrite, Owned } from './access';
+import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
 /**
  * The documented range of every field of an interaction event (docs/security.md, "Metrics"; DESIGN:
@@ -33,8 +33,6 @@ export const INTERACTION_LIMITS = Object.freeze({
   maxCounter: Number.MAX_SAFE_INTEGER,
 });
 
-/** The role that lets a service account record interactions of any persona it can read. */
-export const METRICS_WRITE_ROLE = 'metrics:write';
 
 /**
  * One interaction of a persona with a user, as `recordInteraction` takes it. Ranges are in
@@ -230,7 +228,7 @@ export class MetricsService {
     const e = checkEvent(event, Date.now());
     await inTransaction(this.dataSource, async (manager) => {
       const persona = await this.findPersona(manager, personaId, actor, true);
-      if (actor && !canWrite(actor, persona) && !(actor.roles ?? []).includes(METRICS_WRITE_ROLE)) {
+      if (actor && !canRecordMetrics(actor, persona)) {
         throw new AccessDeniedError(`${actor.id} may not record interactions of persona ${persona.id} (owner, admin or role ${METRICS_WRITE_ROLE} only)`, actor.id);
       }
       // Counters first: when one would pass the limit nothing is written, not even the log row.
