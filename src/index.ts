@@ -35,10 +35,10 @@ export type { Actor } from './actor';
 
 export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf } from './persistence/data-source';
 export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
-export { PersonaRevision } from './persistence/persona-revision.entity';
-export { PersonaInteraction } from './persistence/persona-interaction.entity';
+export { PersonaRevision } from './models/persona-revision.entity';
+export { PersonaInteraction } from './models/persona-interaction.entity';
 export { PersonaStore, PERSONA_SORT_KEYS } from './services/persona-store';
-export { SYSTEM_OWNER, canRead, canWrite } from './services/access';
+export { SYSTEM_OWNER, METRICS_WRITE_ROLE, canRead, canWrite, canRecordMetrics } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
 export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput } from './services/persona-store';
 export { applyMergePatch } from './services/merge-patch';
@@ -47,7 +47,7 @@ export type { InstantiateOptions, TemplateListFilter } from './services/template
 export { STARTER_TEMPLATES } from './services/starter-templates';
 export { InheritanceResolver, mergeLineage } from './services/inheritance-resolver';
 export type { ResolvedPersona, InheritanceResolverOptions } from './services/inheritance-resolver';
-export { MetricsService } from './services/metrics-service';
+export { MetricsService, INTERACTION_LIMITS } from './services/metrics-service';
 export type { InteractionEvent } from './services/metrics-service';
 export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions } from './services/prompt-renderer';
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';

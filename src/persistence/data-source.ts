@@ -8,8 +8,8 @@ import { PersonaTemplate } from '../models/persona-template.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { POSTGRES_MIGRATIONS } from './migrations/postgres';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
-import { PersonaInteraction } from './persona-interaction.entity';
-import { PersonaRevision } from './persona-revision.entity';
+import { PersonaInteraction } from '../models/persona-interaction.entity';
+import { PersonaRevision } from '../models/persona-revision.entity';
 
 /** Every entity the library persists; hosts that list entities themselves add these. */
 export const PERSONA_ENTITIES = [

@@ -5,7 +5,7 @@ import { AccessDeniedError, PersonaNotFoundError, PersonaValidationError, Valida
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaMetrics } from '../models/persona-metrics.entity';
 import { newId } from '../persistence/ids';
-import { PersonaInteraction } from '../persistence/persona-interaction.entity';
+import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { looksLikeId } from '../persistence/persona-rows';
 import { inTransaction, reading } from '../persistence/transaction';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';

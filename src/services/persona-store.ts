@@ -7,8 +7,8 @@ import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaMetrics } from '../models/persona-metrics.entity';
 import { PersonaTemplate } from '../models/persona-template.entity';
-import { PersonaInteraction } from '../persistence/persona-interaction.entity';
-import { PersonaRevision } from '../persistence/persona-revision.entity';
+import { PersonaInteraction } from '../models/persona-interaction.entity';
+import { PersonaRevision } from '../models/persona-revision.entity';
 import {
   childIds,
   DEFAULT_MAX_INHERITANCE_DEPTH,
