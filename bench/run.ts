@@ -11,7 +11,9 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'child_process';
 import { randomBytes } from 'crypto';
 import { writeFileSync } from 'fs';
+import o200kRanks from 'gpt-tokenizer/cjs/bpeRanks/o200k_base';
 import { encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
+import { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
 import { cpus, totalmem } from 'os';
 import { join } from 'path';
 import { Client } from 'pg';
@@ -19,15 +21,19 @@ import { DataSource } from 'typeorm';
 import {
   createDataSource,
   InheritanceResolver,
+  MAX_CONTEXT_LENGTH,
   PersonaConfiguration,
   personaJsonSchema,
   PersonaRuntime,
   PersonaStore,
   renderSystemPrompt,
   setFieldPaths,
+  TOKEN_SEGMENT_LENGTH,
   toPlain,
 } from '../src';
 import { newId } from '../src/persistence/ids';
+import { clearTokenCountMemo } from '../src/services/token-counter';
+import { worstContext, worstPersona, WorstTexture } from '../test/fixtures/worst-persona';
 
 const quick = process.argv.includes('--quick');
 /** `--only <word>`: run the benchmarks whose name contains it (results are then not written). */
@@ -376,7 +382,52 @@ async function benchRender(): Promise<void> {
   record(`render + fit a ${full.tokens.toLocaleString('en-US')}-token persona to 500 tokens vs one encode() of the result`, ours / n, baseline / n, 'ms', ours / baseline, '<= 2');
 }
 
-const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render'];
+/**
+ * A persona at every maximum (3.9 million characters of prompt, 50 domains × 100 phrases of 100
+ * characters) with a 32,000-character context that activates every domain after nearly matching
+ * every phrase (test/fixtures/worst-persona.ts), per texture of its texts.
+ * - Again: the same persona object rendered with a new context each time, as the runtime does on
+ *   every request. Its baseline is not measured: it is the 100 ms that DESIGN ("Bounded work per
+ *   request") allows a render.
+ * - First render: a fresh persona object and no remembered counts (the first render of a new
+ *   version), against counting the same text once with a cache-free o200k encoder in segments,
+ *   which is the least a render that reports token counts can do.
+ */
+async function benchWorstRender(): Promise<void> {
+  const textures: WorstTexture[] = quick ? ['runs', 'unicode'] : ['runs', 'unicode', 'prose', 'random-unicode'];
+  const tokenizer = GptEncoding.getEncodingApi('o200k_base', () => o200kRanks);
+  tokenizer.setMergeCacheSize(0);
+  const countOnce = (text: string) => {
+    let n = 0;
+    for (let i = 0; i < text.length; i += TOKEN_SEGMENT_LENGTH) n += tokenizer.countTokens(text.slice(i, i + TOKEN_SEGMENT_LENGTH), { disallowedSpecial: new Set() });
+    return n;
+  };
+  for (const texture of textures) {
+    const plain = worstPersona(texture);
+    const contexts = Array.from({ length: 8 }, (_, variant) => worstContext(texture, MAX_CONTEXT_LENGTH, { activate: true, variant }));
+    const persona = PersonaConfiguration.create(plain);
+    const first = renderSystemPrompt(persona, { context: contexts[0] });
+    if (first.activeDomains.length !== 50) throw new Error('the worst context must activate every domain');
+    let k = 0;
+    const again = await time(() => renderSystemPrompt(persona, { context: contexts[k++ % contexts.length] }), quick ? 3 : 9);
+    const size = `${(first.text.length / 1e6).toFixed(1)}M chars`;
+    record(`render worst case, ${texture} (${size}), again with a new 32k context`, again, 100, 'ms', again / 100, '<= 0.5');
+    const runs = texture === 'random-unicode' || texture === 'prose' ? 3 : RUNS;
+    let fresh = persona;
+    const cold = await time(
+      () => renderSystemPrompt(fresh, { context: contexts[1] }),
+      runs,
+      () => {
+        fresh = PersonaConfiguration.create(plain);
+        clearTokenCountMemo();
+      },
+    );
+    const once = await time(() => countOnce(first.text), runs);
+    record(`render worst case, ${texture} (${size}), first render vs counting its text once`, cold, once, 'ms', cold / once, '<= 2');
+  }
+}
+
+const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render', 'worst'];
 
 /** One group of metrics, in this process; its results go to the parent as one JSON line. */
 async function child(): Promise<void> {
@@ -397,6 +448,7 @@ async function child(): Promise<void> {
   if (wanted('resolve')) await benchResolve();
   if (wanted('prompt')) await benchRuntime();
   if (wanted('render')) await benchRender();
+  if (wanted('worst')) await benchWorstRender();
   console.log(`RESULTS ${JSON.stringify(results)}`);
 }
 

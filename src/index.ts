@@ -49,7 +49,7 @@ export { InheritanceResolver, mergeLineage } from './services/inheritance-resolv
 export type { ResolvedPersona, InheritanceResolverOptions } from './services/inheritance-resolver';
 export { MetricsService, INTERACTION_LIMITS } from './services/metrics-service';
 export type { InteractionEvent } from './services/metrics-service';
-export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions } from './services/prompt-renderer';
+export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions, assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, TOKEN_SEGMENT_LENGTH } from './services/prompt-renderer';
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
 export type { PersonaRuntimeOptions, PromptOptions } from './services/persona-runtime';

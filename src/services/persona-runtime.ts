@@ -6,11 +6,14 @@ import { findPersonasByIds } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
 import { assertActor } from './access';
 import { InheritanceResolver, mergeLineage } from './inheritance-resolver';
-import { RenderedPrompt, renderSystemPrompt, TokenCounter } from './prompt-renderer';
+import { assertRenderOptions, RenderedPrompt, renderSystemPrompt, TokenCounter } from './prompt-renderer';
 
 /** Options of the runtime. */
 export type PersonaRuntimeOptions = {
-  /** Most cached entries (resolved personas and rendered prompts, each), least recently used out first (default 500). */
+  /**
+   * Most cached entries (resolved personas and rendered prompts, each), least recently used out
+   * first (default 500). Rendered prompts are also bounded to 16 million characters in all.
+   */
   cacheSize?: number;
   /** Longest lineage (default 32). */
   maxDepth?: number;
@@ -21,25 +24,47 @@ export type PersonaRuntimeOptions = {
 /** Options of one `prompt()` call. */
 export type PromptOptions = { actor: Actor; context?: string; tokenBudget?: number };
 
-/** A small least-recently-used map. */
+/**
+ * Most characters of rendered prompts (texts and cache keys) the runtime keeps: 16 million (about
+ * 32 MiB). A persona at every maximum renders 3.9 million characters; 500 of its prompts, one
+ * per context, would otherwise hold 3.9 GB.
+ */
+const MAX_CACHED_PROMPT_CHARS = 16_000_000;
+
+/** A small least-recently-used map, bounded by entries and, optionally, by a total weight. */
 class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly size: number) {}
+  private readonly map = new Map<K, { value: V; weight: number }>();
+  private total = 0;
+  constructor(
+    private readonly size: number,
+    private readonly maxWeight = Infinity,
+    private readonly weigh: (key: K, value: V) => number = () => 0,
+  ) {}
   get(key: K): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
+    const entry = this.map.get(key);
+    if (entry !== undefined) {
       this.map.delete(key);
-      this.map.set(key, value);
+      this.map.set(key, entry);
     }
-    return value;
+    return entry?.value;
   }
   set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    while (this.map.size > this.size) this.map.delete(this.map.keys().next().value as K);
+    this.delete(key);
+    const weight = this.weigh(key, value);
+    if (weight > this.maxWeight) return;
+    this.map.set(key, { value, weight });
+    this.total += weight;
+    while (this.map.size > this.size || this.total > this.maxWeight) this.delete(this.map.keys().next().value as K);
   }
   clear(): void {
     this.map.clear();
+    this.total = 0;
+  }
+  private delete(key: K): void {
+    const entry = this.map.get(key);
+    if (entry === undefined) return;
+    this.map.delete(key);
+    this.total -= entry.weight;
   }
 }
 
@@ -57,12 +82,17 @@ export class PersonaRuntime {
   constructor(private readonly dataSource: DataSource, private readonly options: PersonaRuntimeOptions = {}) {
     this.resolver = new InheritanceResolver(dataSource, { maxDepth: options.maxDepth });
     this.personas = new Lru(options.cacheSize ?? 500);
-    this.prompts = new Lru(options.cacheSize ?? 500);
+    this.prompts = new Lru(options.cacheSize ?? 500, MAX_CACHED_PROMPT_CHARS, (key, prompt) => key.length + prompt.text.length);
   }
 
-  /** The rendered system prompt and model settings of a stored persona for this turn. */
+  /**
+   * The rendered system prompt and model settings of a stored persona for this turn. A context
+   * longer than `MAX_CONTEXT_LENGTH` or a budget outside 1–`MAX_TOKEN_BUDGET` is refused
+   * (`PersonaValidationError` at `context` / `tokenBudget`) before anything is read.
+   */
   async prompt(idOrSlug: string, options: PromptOptions): Promise<RenderedPrompt> {
     assertActor(options?.actor);
+    assertRenderOptions(options);
     const { actor, context, tokenBudget } = options;
     return reading(this.dataSource, async (manager) => {
       const links = await this.resolver.loadLineage(manager, idOrSlug, actor);

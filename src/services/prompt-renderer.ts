@@ -1,28 +1,58 @@
-import { encode } from 'gpt-tokenizer/cjs/encoding/o200k_base';
 import { InteractionMode, ResponseStyleType } from '../enums';
-import { BudgetExceededError, PersonaValidationError } from '../errors';
+import { BudgetExceededError, PersonaValidationError, ValidationIssue } from '../errors';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
 import { fieldsSet } from '../validation/model';
+import { activeDomains } from './keyword-matcher';
+import { o200kTokenCounter, TokenCounter } from './token-counter';
 
-/** Counts the tokens of a text. The default is gpt-tokenizer's o200k_base (GPT-4o family). */
-export type TokenCounter = (text: string) => number;
+export { o200kTokenCounter, TOKEN_SEGMENT_LENGTH } from './token-counter';
+export type { TokenCounter } from './token-counter';
 
-/** o200k_base, with special-token text (`<|endoftext|>`) counted as ordinary text, never refused. */
-const AS_TEXT = { disallowedSpecial: new Set<string>() };
-export const o200kTokenCounter: TokenCounter = (text) => encode(text, AS_TEXT).length;
+/**
+ * Longest context a render accepts, in UTF-16 code units (`context.length`): about 8,000 tokens
+ * of conversation. Matching is linear in it; a longer context is refused with path `context`,
+ * constraint `maxLength`.
+ */
+export const MAX_CONTEXT_LENGTH = 32_000;
+
+/** Largest token budget a render accepts: the largest `memoryConfig.maxContextTokens` (2,000,000). */
+export const MAX_TOKEN_BUDGET = 2_000_000;
 
 /** Options of {@link renderSystemPrompt}. */
 export type RenderOptions = {
-  /** The conversation so far (or the user's message): activates knowledge domains. */
+  /** The conversation so far (or the user's message): activates knowledge domains. At most {@link MAX_CONTEXT_LENGTH} characters. */
   context?: string;
-  /** Most tokens the prompt may take; optional material is dropped to fit. */
+  /** Most tokens the prompt may take, an integer 1–{@link MAX_TOKEN_BUDGET}; optional material is dropped to fit. */
   tokenBudget?: number;
-  /** Token counter (default o200k). */
+  /** Token counter (default o200k, counted in segments). */
   counter?: TokenCounter;
 };
+
+/**
+ * Refuses render options outside their ranges, before any work is done: a context that is not a
+ * string or is longer than {@link MAX_CONTEXT_LENGTH}, a token budget that is not an integer
+ * 1–{@link MAX_TOKEN_BUDGET}. Throws `PersonaValidationError` naming `context` or `tokenBudget`.
+ * `renderSystemPrompt` and `PersonaRuntime.prompt` (hence the REST route and the CLI) both call it.
+ */
+export function assertRenderOptions(options: { context?: unknown; tokenBudget?: unknown }): void {
+  const issues: ValidationIssue[] = [];
+  const { context, tokenBudget } = options;
+  if (tokenBudget !== undefined) {
+    if (typeof tokenBudget !== 'number' || !Number.isSafeInteger(tokenBudget)) issues.push({ path: 'tokenBudget', constraint: 'isInt', message: 'tokenBudget must be a positive integer' });
+    else if (tokenBudget < 1) issues.push({ path: 'tokenBudget', constraint: 'min', message: 'tokenBudget must be a positive integer' });
+    else if (tokenBudget > MAX_TOKEN_BUDGET) issues.push({ path: 'tokenBudget', constraint: 'max', message: `tokenBudget must be at most ${MAX_TOKEN_BUDGET.toLocaleString('en-US')}` });
+  }
+  if (context !== undefined) {
+    if (typeof context !== 'string') issues.push({ path: 'context', constraint: 'isString', message: 'context must be a string' });
+    else if (context.length > MAX_CONTEXT_LENGTH) {
+      issues.push({ path: 'context', constraint: 'maxLength', message: `context must be at most ${MAX_CONTEXT_LENGTH.toLocaleString('en-US')} characters (got ${context.length.toLocaleString('en-US')})` });
+    }
+  }
+  if (issues.length) throw new PersonaValidationError(issues, 'options');
+}
 
 /** A part of the prompt and its token count. */
 export type RenderedSection = { name: PromptSectionName; tokens: number };
@@ -35,7 +65,7 @@ export type DroppedItem = { kind: 'rule' | 'trait' | 'domainDetails' | 'domain' 
 export type RenderedPrompt = {
   /** The system prompt. */
   text: string;
-  /** Exact token count of `text` (never above the budget). */
+  /** Token count of `text` by the counter used (never above the budget). */
   tokens: number;
   /** Each part with its token count, in order. */
   sections: RenderedSection[];
@@ -178,7 +208,12 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** True when `phrase` appears in `text` as a whole word or phrase, case-insensitively ("helm" in "a helm chart", not in "helmet"). */
+/**
+ * True when `phrase` appears in `text` as a whole word or phrase, case-insensitively ("helm" in
+ * "a helm chart", not in "helmet"). One regex per phrase: this is the reference definition that
+ * the renderer's one-pass matcher (src/services/keyword-matcher.ts) is tested against; rendering
+ * does not call it.
+ */
 export function mentions(text: string, phrase: string): boolean {
   const p = phrase.trim();
   if (!p) return false;
@@ -199,7 +234,7 @@ const phraseRegExps = new Map<string, RegExp>();
 export function isDomainActive(domain: KnowledgeDomain, context: string | undefined): boolean {
   if (!domain.activationKeywords.length) return true;
   if (!context) return false;
-  return [...domain.activationKeywords, ...domain.topics].some((k) => mentions(context, k));
+  return activeDomains([domain], context, domain).has(domain);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,16 +252,12 @@ type Item = { section: PromptSectionName; text: string; tokens?: number; drop?: 
  * alone do not fit, `BudgetExceededError` says how many tokens they need.
  */
 export function renderSystemPrompt(persona: PersonaConfiguration, options: RenderOptions = {}): RenderedPrompt {
-  // Items are counted through a memo (a persona renders again and again); the final text never is.
-  const count = options.counter ?? memoCounter;
-  const countText = options.counter ?? o200kTokenCounter;
+  // The default counter remembers the counts of segments (a persona renders again and again), the
+  // final text's included: it is counted by the same function, so its count is consistent with the items'.
+  const count = options.counter ?? o200kTokenCounter;
+  const countText = count;
+  assertRenderOptions(options);
   const { context, tokenBudget } = options;
-  if (tokenBudget !== undefined && (!Number.isInteger(tokenBudget) || tokenBudget < 1)) {
-    throw new PersonaValidationError([{ path: 'tokenBudget', constraint: 'isInt', message: 'tokenBudget must be a positive integer' }], 'options');
-  }
-  if (context !== undefined && typeof context !== 'string') {
-    throw new PersonaValidationError([{ path: 'context', constraint: 'isString', message: 'context must be a string' }], 'options');
-  }
 
   const items: Item[] = [];
   const dropped: DroppedItem[] = [];
@@ -282,8 +313,9 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
 
   // knowledge domains
   const active: KnowledgeDomain[] = [];
+  const activated = activeDomains(persona.knowledgeDomains, context);
   for (const d of persona.knowledgeDomains) {
-    if (isDomainActive(d, context)) active.push(d);
+    if (activated.has(d)) active.push(d);
     else dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
   }
   if (active.length) {
@@ -490,15 +522,3 @@ function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
 /** Rendered lines of entries (traits, rules), keyed by the entry, checked against the fields they come from. */
 const lines = new WeakMap<object, { key: unknown[]; text: string; tokens?: number }>();
 
-/** Token counts of item texts, remembered (most recent 20,000 texts up to 20,000 characters each). */
-const memo = new Map<string, number>();
-const memoCounter: TokenCounter = (text) => {
-  if (text.length > 20_000) return o200kTokenCounter(text);
-  let n = memo.get(text);
-  if (n === undefined) {
-    n = o200kTokenCounter(text);
-    if (memo.size >= 20_000) memo.delete(memo.keys().next().value as string);
-    memo.set(text, n);
-  }
-  return n;
-};

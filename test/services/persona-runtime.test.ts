@@ -1,4 +1,4 @@
-import { PersonaNotFoundError, PersonaRuntime, PersonaStore, renderSystemPrompt, InheritanceResolver } from '../../src';
+import { MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, PersonaNotFoundError, PersonaRuntime, PersonaStore, PersonaValidationError, renderSystemPrompt, InheritanceResolver } from '../../src';
 import { countQueries, describeEachEngine } from '../support/engines';
 
 const alice = { id: 'alice' };
@@ -63,6 +63,21 @@ describeEachEngine('PersonaRuntime', (ctx) => {
     await runtime.prompt('child', { actor: alice });
     await expect(runtime.prompt('child', { actor: bob })).rejects.toBeInstanceOf(PersonaNotFoundError);
     await expect(runtime.prompt('nobody', { actor: alice })).rejects.toBeInstanceOf(PersonaNotFoundError);
+  });
+
+  it('refuses a context over MAX_CONTEXT_LENGTH or a budget out of range before reading anything', async () => {
+    const refusal = (options: { context?: string; tokenBudget?: number }) =>
+      countQueries(ctx.ds, () => runtime.prompt('child', { actor: alice, ...options }).catch((e: unknown) => e));
+    const long = await refusal({ context: 'helm '.repeat(MAX_CONTEXT_LENGTH / 5) + 'x' });
+    expect(long.result).toBeInstanceOf(PersonaValidationError);
+    expect((long.result as PersonaValidationError).issues).toEqual([expect.objectContaining({ path: 'context', constraint: 'maxLength' })]);
+    expect(long.queries).toEqual([]);
+    const budget = await refusal({ tokenBudget: MAX_TOKEN_BUDGET + 1 });
+    expect((budget.result as PersonaValidationError).issues).toEqual([expect.objectContaining({ path: 'tokenBudget', constraint: 'max' })]);
+    expect(budget.queries).toEqual([]);
+    // The longest context allowed renders.
+    const longest = await runtime.prompt('child', { actor: alice, context: 'helm '.repeat(MAX_CONTEXT_LENGTH / 5) });
+    expect(longest.activeDomains).toEqual(['k8s']);
   });
 
   it('returns copies: changing a result does not change the cache', async () => {
