@@ -56,3 +56,7 @@ export type { PersonaRuntimeOptions, PromptOptions } from './services/persona-ru
 export { importPersona, exportPersona, slugify } from './interop';
 export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
 export { personaJsonSchema } from './interop/json-schema';
+export { stripCredentials, isCredentialKey, isCredentialValue } from './interop/secrets';
+export type { DroppedCredential } from './interop/secrets';
+export { MAX_DOCUMENT_DEPTH } from './interop';
+export { MAX_JSON_DEPTH } from './validation/constraints';

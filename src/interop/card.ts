@@ -91,6 +91,11 @@ type BookExtra = { book: Json; entries: EntryExtra[] };
 const characterBook: FieldMap = {
   key: 'data.character_book',
   personaPaths: ['knowledgeDomains'],
+  isExtra: (x) =>
+    isObject(x) &&
+    isObject(x.book) &&
+    Array.isArray(x.entries) &&
+    x.entries.every((e) => isObject(e) && Number.isFinite(e.index) && (e.domain === undefined || typeof e.domain === 'string') && isObject(e.entry)),
   read(value, present, ctx) {
     if (!present || !isObject(value)) return {};
     const { entries = [], ...book } = value as Json & { entries?: unknown[] };

@@ -19,6 +19,8 @@ export type FieldMap = {
   personaPaths: string[];
   read(value: unknown, present: boolean, ctx: ReadContext): Forward;
   write(persona: Json, extra: unknown): unknown;
+  /** True when a stored `extra` has the shape `write` needs (records are data an owner can change); absent = any. */
+  isExtra?(extra: unknown): boolean;
 };
 
 /** Where warnings and (strict mode) issues go while reading. */
@@ -39,6 +41,37 @@ export type InteropRecord = {
 
 /** The namespaced metadata key that holds an {@link InteropRecord}. */
 export const INTEROP_KEY = 'interop';
+
+function isPlain(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * What is wrong with a stored record, as issues at `metadata.interop…`: it lives in metadata,
+ * which its owner may change, so an export checks its shape before it trusts it. The remainder
+ * and the originals may hold any JSON (the output is checked as a document afterwards); what
+ * the writers read (the digests, the `absent` flags, each field's `extra`) must have its shape.
+ */
+export function recordIssues(record: unknown, fields: FieldMap[], at = `metadata.${INTEROP_KEY}`): ValidationIssue[] {
+  const issue = (path: string, message: string): ValidationIssue => ({ path, constraint: 'interopRecord', message: `${path} ${message}` });
+  if (!isPlain(record)) return [issue(at, 'must be an object')];
+  const issues: ValidationIssue[] = [];
+  if (!isPlain(record.remainder)) issues.push(issue(`${at}.remainder`, 'must be an object'));
+  if (!isPlain(record.fields)) return [...issues, issue(`${at}.fields`, 'must be an object')];
+  for (const field of fields) {
+    if (!Object.prototype.hasOwnProperty.call(record.fields, field.key)) continue;
+    const entry = record.fields[field.key];
+    const path = `${at}.fields["${field.key}"]`;
+    if (!isPlain(entry)) {
+      issues.push(issue(path, 'must be an object'));
+      continue;
+    }
+    if (typeof entry.derived !== 'string') issues.push(issue(`${path}.derived`, 'must be a string'));
+    if (entry.absent !== undefined && typeof entry.absent !== 'boolean') issues.push(issue(`${path}.absent`, 'must be a boolean'));
+    if (entry.extra !== undefined && field.isExtra && !field.isExtra(entry.extra)) issues.push(issue(`${path}.extra`, `does not have the shape ${field.key} needs`));
+  }
+  return issues;
+}
 
 export function getPath(doc: unknown, path: string): { present: boolean; value: unknown } {
   let node: unknown = doc;
@@ -167,7 +200,7 @@ export function readDocument(
 export function writeDocument(persona: Json, fields: FieldMap[], record: InteropRecord | undefined, skeleton: Json): Json {
   const doc: Json = record ? clone(record.remainder) : clone(skeleton);
   for (const field of fields) {
-    const info = record?.fields[field.key];
+    const info = record && Object.prototype.hasOwnProperty.call(record.fields, field.key) ? record.fields[field.key] : undefined;
     const unchanged = info && digest(persona, field.personaPaths) === info.derived;
     if (unchanged && info.absent) continue;
     const value = unchanged && 'original' in info ? clone(info.original) : field.write(persona, info?.extra);

@@ -3,7 +3,6 @@ import { clone, FieldMap, Json, ReadContext } from './codec';
 
 /** Eliza character files: v1 (`system`, `bio`, `style`, `settings`, `secrets`, …) and the older v0 (`lore`, `clients`, `modelProvider`, `settings.voice`). */
 
-const SECRET_KEY = /(secret|token|password|passwd|api[_-]?key|apikey|private[_-]?key|credential)/i;
 const STYLE_CONDITIONS: Record<string, string> = { all: 'always', chat: 'chatting with someone', post: 'writing a post' };
 
 /** True when a document has the marks of an Eliza character. */
@@ -12,8 +11,9 @@ export function looksLikeEliza(doc: Json): boolean {
 }
 
 /**
- * Checks (strict) or repairs (lenient) an Eliza character, then removes every secret: the
- * `secrets` object and any setting whose name looks like a credential, each with a warning.
+ * Checks (strict) or repairs (lenient) an Eliza character. Its credentials (`secrets`, keys and
+ * tokens in `settings`, `clientConfig`, …) are removed before, by `stripCredentials`, as those
+ * of every imported document.
  */
 export function checkEliza(doc: Json, ctx: ReadContext): void {
   checkName(ctx, doc, 'name', 'name');
@@ -24,23 +24,6 @@ export function checkEliza(doc: Json, ctx: ReadContext): void {
   checkObject(ctx, doc, 'style', 'style');
   if (isObject(doc.style)) for (const key of Object.keys(STYLE_CONDITIONS)) checkStringList(ctx, doc.style, key, `style.${key}`);
   if ('messageExamples' in doc && !Array.isArray(doc.messageExamples)) ctx.issues.push({ path: 'messageExamples', constraint: 'isArray', message: 'messageExamples must be a list' });
-
-  if ('secrets' in doc) {
-    ctx.warnings.push(`left out secrets: ${isObject(doc.secrets) ? Object.keys(doc.secrets).join(', ') || '(empty)' : 'secrets'}`);
-    delete doc.secrets;
-  }
-  const settings = doc.settings;
-  if (isObject(settings)) {
-    const strip = (obj: Json, path: string) => {
-      for (const key of Object.keys(obj)) {
-        if (SECRET_KEY.test(key) || key === 'secrets') {
-          ctx.warnings.push(`left out ${path}.${key}: it looks like a credential`);
-          delete obj[key];
-        } else if (isObject(obj[key])) strip(obj[key] as Json, `${path}.${key}`);
-      }
-    };
-    strip(settings, 'settings');
-  }
 }
 
 function styleRules(style: Json): Json[] {
@@ -104,6 +87,7 @@ export const ELIZA_FIELDS: FieldMap[] = [
   {
     key: 'style',
     personaPaths: ['behaviorRules'],
+    isExtra: (x) => isObject(x) && Array.isArray(x.kinds) && x.kinds.every((k) => typeof k === 'string') && isObject(x.rest),
     read: (v) => {
       if (!isObject(v)) return {};
       const kinds = Object.keys(STYLE_CONDITIONS).filter((k) => k in v);

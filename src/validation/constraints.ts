@@ -19,13 +19,118 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
-/** True when the value is made only of what JSON can carry (finite numbers, no functions, no dates). */
-export function isJsonValue(value: unknown): boolean {
+/**
+ * Deepest nesting accepted in free JSON, in levels below the root of the input: an object or a
+ * list may sit at most 64 keys or indexes below it. Real data uses a fraction of it (an imported
+ * character card with every field set sits 10 levels deep in `metadata.interop`); the point is
+ * a bound that keeps every recursive walk of ours far from the stack limit.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * True when the value is made only of what JSON can carry (finite numbers, no functions, no
+ * dates) and nests at most {@link MAX_JSON_DEPTH} levels (deeper is false, never a stack overflow).
+ */
+export function isJsonValue(value: unknown, depth = 0): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(isJsonValue);
-  if (isRecord(value)) return Object.values(value).every(isJsonValue);
+  if (depth >= MAX_JSON_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isJsonValue(value[i], depth + 1)) return false;
+    return true;
+  }
+  if (isRecord(value)) {
+    for (const key in value) if (Object.prototype.hasOwnProperty.call(value, key) && !isJsonValue(value[key], depth + 1)) return false;
+    return true;
+  }
   return false;
+}
+
+/** What {@link findJsonProblem} found, at `path` (keys and indexes from the root). */
+export type JsonProblem = { path: (string | number)[]; constraint: 'maxDepth' | 'noCycle' | 'isJsonValue' | 'isPlainObject' };
+
+/** Options of {@link findJsonProblem}. */
+export type JsonProblemOptions = {
+  /** Which keys of an object to follow (default: its own keys when it is plain); `undefined` refuses the object. */
+  childKeys?: (node: object) => readonly string[] | undefined;
+  /** Take any value that is not an object as a leaf (only depth and cycles are looked for). */
+  anyLeaf?: boolean;
+};
+
+/**
+ * The first place where `root` stops being a JSON tree of at most `maxDepth` levels: an object
+ * or list nested deeper (`maxDepth`), one that contains itself (`noCycle`), a value JSON cannot
+ * carry (`isJsonValue`: bigint, symbol, function) or an object that is neither plain nor a list
+ * (`isPlainObject`; dates count as leaves). Iterative, so any depth of input is safe: run it
+ * before anything that walks the value recursively (JSON.stringify included).
+ */
+export function findJsonProblem(root: unknown, maxDepth: number, options: JsonProblemOptions = {}): JsonProblem | undefined {
+  const childKeys = options.childKeys ?? plainKeys;
+  const leafProblem = options.anyLeaf ? anyLeaf : jsonLeaf;
+  const leaf = leafProblem(root);
+  if (leaf !== null) return leaf ? { path: [], constraint: leaf } : undefined;
+  const rootKeys = Array.isArray(root) ? null : childKeys(root as object);
+  if (rootKeys === undefined) return { path: [], constraint: 'isPlainObject' };
+  // The current path as parallel stacks: the containers, their keys (null for a list) and the next position in each.
+  const nodes: object[] = [root as object];
+  const keyLists: (readonly string[] | null)[] = [rootKeys];
+  const positions: number[] = [0];
+  const path: (string | number)[] = [];
+  while (nodes.length) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const keys = keyLists[top];
+    const at = positions[top]++;
+    if (at >= (keys ? keys.length : (node as unknown[]).length)) {
+      nodes.pop();
+      keyLists.pop();
+      positions.pop();
+      path.pop();
+      continue;
+    }
+    const key = keys ? keys[at] : at;
+    const child = (node as Record<string | number, unknown>)[key];
+    const problem = leafProblem(child);
+    if (problem === undefined) continue;
+    if (problem) return { path: [...path, key], constraint: problem };
+    const isList = Array.isArray(child);
+    const childList = isList ? null : childKeys(child as object);
+    if (childList === undefined) return { path: [...path, key], constraint: 'isPlainObject' };
+    if (nodes.includes(child as object)) return { path: [...path, key], constraint: 'noCycle' };
+    if (nodes.length > maxDepth) return { path: [...path, key], constraint: 'maxDepth' };
+    nodes.push(child as object);
+    keyLists.push(childList);
+    positions.push(0);
+    path.push(key);
+  }
+  return undefined;
+}
+
+/** undefined: a JSON leaf (or a date); null: a container to look into; else the problem. */
+function jsonLeaf(value: unknown): JsonProblem['constraint'] | null | undefined {
+  if (value === null || value === undefined) return undefined;
+  const type = typeof value;
+  if (type === 'string' || type === 'number' || type === 'boolean') return undefined;
+  if (type !== 'object') return 'isJsonValue';
+  return value instanceof Date ? undefined : null;
+}
+
+function anyLeaf(value: unknown): null | undefined {
+  return value !== null && typeof value === 'object' && !(value instanceof Date) ? null : undefined;
+}
+
+function plainKeys(node: object): readonly string[] | undefined {
+  return isRecord(node) ? Object.keys(node) : undefined;
+}
+
+/** A path of keys and indexes as the issues spell it: `settings.providers[0].apiKey`. */
+export function formatPath(path: readonly (string | number)[], prefix = ''): string {
+  let out = prefix;
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out = out ? `${out}.${key}` : key;
+  }
+  return out;
 }
 
 /**

@@ -4,6 +4,7 @@ import { getMetadataStorage, validateSync, ValidationError, ValidatorOptions } f
 import { AfterLoad } from 'typeorm';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { build, validateInstance } from './compiled';
+import { findJsonProblem, MAX_JSON_DEPTH } from './constraints';
 import { FIELDS_SET, MASK_FIELDS } from './hidden';
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -11,8 +12,12 @@ const EMPTY: ReadonlySet<string> = new Set();
 /** Keys that would reach an object's prototype if they were ever assigned; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Deepest nesting accepted in any input, free JSON included. */
-export const MAX_INPUT_DEPTH = 32;
+/**
+ * Deepest nesting accepted in any input, free JSON included: an object or list at most this many
+ * keys or indexes below the root of the input (`metadata.a.b` is 3 levels down). Enforced while
+ * sanitising, which never descends past it, so no later recursive walk can overflow the stack.
+ */
+export const MAX_INPUT_DEPTH = MAX_JSON_DEPTH;
 
 /** Options passed to class-validator on every validation; never rely on its defaults. */
 export const VALIDATOR_OPTIONS: ValidatorOptions = {
@@ -297,8 +302,9 @@ function pathOf(keys: readonly (string | number)[], last?: string | number): str
   return last === undefined ? path : joinPath(path, last);
 }
 
-function refuse(state: SanitiseState, constraint: string, message: (path: string) => string, last?: string | number): undefined {
-  const path = pathOf(state.keys, last);
+function refuse(state: SanitiseState, constraint: string, message: (path: string) => string, last?: string | number, below?: string): undefined {
+  let path = pathOf(state.keys, last);
+  if (below) path = !path ? below : below.startsWith('[') ? path + below : `${path}.${below}`;
   state.issues.push({ path, constraint, message: message(path) });
   return undefined;
 }
@@ -318,9 +324,18 @@ function sanitise(value: unknown, state: SanitiseState): unknown {
   if (state.keys.length > MAX_INPUT_DEPTH) return refuse(state, 'maxDepth', (path) => `${path} is nested deeper than ${MAX_INPUT_DEPTH} levels`);
   if (state.ancestors.includes(value)) return refuse(state, 'noCycle', (path) => `${path} refers back to itself`);
   if (value instanceof Model) {
+    let plain: Record<string, unknown>;
+    try {
+      // An instance changed by hand may hold anything: toPlain refuses what it cannot copy safely.
+      plain = toPlain(value, { excludeUnset: true });
+    } catch (error) {
+      if (!(error instanceof PersonaValidationError)) throw error;
+      for (const issue of error.issues) refuse(state, issue.constraint, (path) => `${path || 'input'} ${depthMessage(issue.constraint)}`, undefined, issue.path);
+      return undefined;
+    }
     state.ancestors.push(value);
     try {
-      return sanitise(toPlain(value, { excludeUnset: true }), state);
+      return sanitise(plain, state);
     } finally {
       state.ancestors.pop();
     }
@@ -333,7 +348,8 @@ function sanitise(value: unknown, state: SanitiseState): unknown {
       const out: unknown[] = new Array(value.length);
       for (let i = 0; i < value.length; i++) {
         state.keys.push(i);
-        out[i] = sanitise(value[i], state);
+        // A refused item (undefined) holds its place as null: its issue is the only one reported.
+        out[i] = sanitise(value[i], state) ?? null;
         state.keys.pop();
       }
       return out;
@@ -347,7 +363,9 @@ function sanitise(value: unknown, state: SanitiseState): unknown {
       const child = (value as Record<string, unknown>)[key];
       if (child === undefined) continue;
       state.keys.push(key);
-      out[key] = sanitise(child, state);
+      const clean = sanitise(child, state);
+      // A refused value is left out, so that the rules of the fields above do not report it again.
+      if (clean !== undefined) out[key] = clean;
       state.keys.pop();
     }
     return out;
@@ -503,23 +521,53 @@ export type ToPlainOptions = {
   excludeUnset?: boolean;
 };
 
-function plainValue(value: unknown, options: ToPlainOptions): unknown {
-  if (value instanceof Model) return toPlain(value, options);
+/** Thrown inside {@link toPlain} past {@link MAX_INPUT_DEPTH}; the root call turns it into a PersonaValidationError with the path. */
+const TOO_DEEP = Symbol('tooDeep');
+
+function plainValue(value: unknown, options: ToPlainOptions, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  // An instance built by create() is never deeper (sanitising refuses it); one changed by hand may be.
+  if (depth > MAX_INPUT_DEPTH) throw TOO_DEEP;
+  if (value instanceof Model) return plainModel(value, options, depth);
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v) => plainValue(v, options));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = plainValue(v, options);
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = plainValue(value[i], options, depth + 1);
     return out;
   }
-  return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = plainValue(v, options, depth + 1);
+  return out;
+}
+
+/** What toPlain follows, for {@link findJsonProblem}: the schema fields of a model, the own keys of any other object. */
+function plainChildKeys(node: object): readonly string[] {
+  return node instanceof Model ? schemaFields(node.constructor) : Object.keys(node);
+}
+
+function depthMessage(constraint: string): string {
+  return constraint === 'noCycle' ? 'refers back to itself' : `is nested deeper than ${MAX_INPUT_DEPTH} levels`;
 }
 
 /**
  * The JSON form of a model: its schema fields in declaration order, dates as ISO strings,
- * derived figures last. With `excludeUnset`, only the fields its caller gave.
+ * derived figures last. With `excludeUnset`, only the fields its caller gave. A model changed by
+ * hand to nest deeper than {@link MAX_INPUT_DEPTH} levels (or to contain itself) is refused with
+ * a PersonaValidationError (`maxDepth`) naming the path, never a stack overflow.
  */
 export function toPlain(model: object, options: ToPlainOptions = {}): Record<string, unknown> {
+  try {
+    return plainModel(model, options, 0);
+  } catch (error) {
+    if (error !== TOO_DEEP) throw error;
+    const problem = findJsonProblem(model, MAX_INPUT_DEPTH, { childKeys: plainChildKeys, anyLeaf: true });
+    const path = problem ? pathOf(problem.path) : '';
+    const constraint = problem?.constraint === 'noCycle' ? 'noCycle' : 'maxDepth';
+    throw new PersonaValidationError([{ path, constraint, message: `${path || 'input'} ${depthMessage(constraint)}` }], model?.constructor?.name);
+  }
+}
+
+function plainModel(model: object, options: ToPlainOptions, depth: number): Record<string, unknown> {
   const cls = model.constructor as typeof Model;
   const given = options.excludeUnset ? FIELDS_SET.get(model) : undefined;
   const out: Record<string, unknown> = {};
@@ -530,8 +578,8 @@ export function toPlain(model: object, options: ToPlainOptions = {}): Record<str
     if (options.excludeUnset && !isGiven(given, field, i)) continue;
     const value = record[field];
     if (value === undefined || value === null) continue;
-    out[field] = plainValue(value, options);
+    out[field] = plainValue(value, options, depth + 1);
   }
-  if (!options.excludeUnset) for (const field of cls.derivedFields ?? []) out[field] = plainValue(record[field], options);
+  if (!options.excludeUnset) for (const field of cls.derivedFields ?? []) out[field] = plainValue(record[field], options, depth + 1);
   return out;
 }
