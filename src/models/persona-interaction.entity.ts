@@ -1,5 +1,5 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import type { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { Column, Entity, Index } from 'typeorm';
+import { PersonaLogEntry } from './persona-log-entry';
 import { bigintAsNumber } from '../validation/fields';
 
 /**
@@ -10,16 +10,12 @@ import { bigintAsNumber } from '../validation/fields';
  */
 @Entity('persona_interactions')
 @Index(['personaId', 'latencyMs'])
-export class PersonaInteraction {
-  @PrimaryColumn({ type: 'uuid' })
-  id!: string;
-
-  @Column({ type: 'uuid' })
-  personaId!: string;
-
-  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'personaId' })
-  persona?: Relation<PersonaConfiguration>;
+@Index(['personaId', 'at'])
+@Index(['personaId', 'version', 'latencyMs'])
+export class PersonaInteraction extends PersonaLogEntry {
+  /** The persona version that served the interaction (null for events recorded before versions were kept). */
+  @Column({ type: 'integer', nullable: true })
+  version!: number | null;
 
   @Column({ type: 'boolean' })
   success!: boolean;

@@ -1,20 +1,10 @@
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import type { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
+import { PersonaLogEntry } from './persona-log-entry';
 
 /** One saved version of a persona: who changed it, when, and the full JSON form at that version. */
 @Entity('persona_revisions')
 @Index(['personaId', 'version'], { unique: true })
-export class PersonaRevision {
-  @PrimaryColumn({ type: 'uuid' })
-  id!: string;
-
-  @Column({ type: 'uuid' })
-  personaId!: string;
-
-  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'personaId' })
-  persona?: Relation<PersonaConfiguration>;
-
+export class PersonaRevision extends PersonaLogEntry {
   @Column({ type: 'integer' })
   version!: number;
 
@@ -23,6 +13,10 @@ export class PersonaRevision {
 
   @CreateDateColumn()
   changedAt!: Date;
+
+  /** The change message given with `update`/`revert` (at most 500 characters), or null. */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  message!: string | null;
 
   /** `toPlain(persona)` at this version (id, version and timestamps included). */
   @Column({ type: 'simple-json' })

@@ -1,4 +1,5 @@
 import { Init1795595466891 } from './1795595466891-Init';
+import { Releases1795618304997 } from './1795618304997-Releases';
 
 /** The postgres migrations, oldest first. */
-export const POSTGRES_MIGRATIONS: Function[] = [Init1795595466891];
+export const POSTGRES_MIGRATIONS: Function[] = [Init1795595466891, Releases1795618304997];

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { randomBytes } from 'crypto';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createDataSource, MetricsService, PersonaStore, personaDataSourceOptions } from '../../src';
+import { POSTGRES_MIGRATIONS } from '../../src/persistence/migrations/postgres';
+import { SQLITE_MIGRATIONS } from '../../src/persistence/migrations/sqlite';
+import { ENGINES, PG_URL } from '../support/engines';
+
+const PERSONA_ID = '0190a0a0-0000-7000-8000-000000000001';
+const alice = { id: 'alice' };
+
+/** Rows as the first release wrote them: a persona at version 2, its two revisions, three interactions. */
+async function seedFirstRelease(ds: DataSource): Promise<void> {
+  const pg = ds.options.type === 'postgres';
+  const marks = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
+  const snapshot = (version: number) => JSON.stringify({ id: PERSONA_ID, name: 'Legacy', slug: 'legacy', createdBy: 'alice', version, instructions: `v${version}` });
+  await ds.query(
+    `INSERT INTO personas (id, name, slug, instructions, "modelPreferences", tags, metadata, "createdBy", version, "isPublic", "responseStyleFormattingpreferences", "memoryConfigPrioritytopics", "storedFieldPaths")
+     VALUES (${marks(13)})`,
+    [PERSONA_ID, 'Legacy', 'legacy', 'v2', '[]', '["old"]', '{}', 'alice', 2, pg ? false : 0, '{}', '[]', '["name","slug","createdBy","instructions","tags"]'],
+  );
+  for (const version of [1, 2]) {
+    await ds.query(`INSERT INTO persona_revisions (id, "personaId", version, "changedBy", snapshot, "fieldPaths") VALUES (${marks(6)})`, [
+      `0190a0a0-0000-7000-8000-00000000010${version}`,
+      PERSONA_ID,
+      version,
+      'alice',
+      snapshot(version),
+      '["name","slug","createdBy","instructions"]',
+    ]);
+  }
+  await ds.query(`INSERT INTO persona_metrics ("personaId", "totalInteractions", "successfulInteractions", "totalResponseTimeMs") VALUES (${marks(4)})`, [PERSONA_ID, 3, 2, 600]);
+  for (const [i, success] of [true, true, false].entries()) {
+    await ds.query(`INSERT INTO persona_interactions (id, "personaId", success, "latencyMs", at) VALUES (${marks(5)})`, [
+      `0190a0a0-0000-7000-8000-00000000020${i}`,
+      PERSONA_ID,
+      pg ? success : success ? 1 : 0,
+      200,
+      new Date(Date.UTC(2026, 0, 1 + i)).toISOString(),
+    ]);
+  }
+}
+
+describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine) => {
+  let target: { options: Parameters<typeof createDataSource>[0]; drop: () => Promise<void> };
+
+  beforeEach(async () => {
+    if (engine === 'postgres') {
+      const name = `personas_upgrade_${process.pid}_${randomBytes(4).toString('hex')}`;
+      const admin = new Client({ connectionString: PG_URL });
+      await admin.connect();
+      await admin.query(`CREATE DATABASE "${name}"`);
+      await admin.end();
+      const url = new URL(PG_URL);
+      url.pathname = `/${name}`;
+      target = {
+        options: { url: url.toString(), installExtensions: false },
+        drop: async () => {
+          const c = new Client({ connectionString: PG_URL });
+          await c.connect();
+          await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          await c.end();
+        },
+      };
+    } else {
+      const dir = mkdtempSync(join(tmpdir(), 'personas-upgrade-'));
+      target = { options: { database: join(dir, 'old.db') }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    }
+  });
+  afterEach(async () => {
+    await target.drop();
+  });
+
+  it('applies the releases migration with data in place: nothing lost, new columns empty, everything usable', async () => {
+    const first = engine === 'postgres' ? POSTGRES_MIGRATIONS.slice(0, 1) : SQLITE_MIGRATIONS.slice(0, 1);
+    const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: first } as never).initialize();
+    await seedFirstRelease(old);
+    await old.destroy();
+
+    const ds = await createDataSource(target.options).initialize();
+    try {
+      const applied = await ds.query(`SELECT name FROM persona_migrations ORDER BY id`);
+      expect(applied.length).toBe((ds.options.migrations as unknown[]).length);
+      const store = new PersonaStore(ds);
+      const persona = await store.get('legacy', alice);
+      expect(persona).toMatchObject({ id: PERSONA_ID, version: 2, instructions: 'v2', tags: ['old'] });
+      const history = await store.history('legacy', alice);
+      expect(history.map((h) => [h.version, h.snapshot.instructions])).toEqual([
+        [1, 'v1'],
+        [2, 'v2'],
+      ]);
+      const metrics = await new MetricsService(ds).get(PERSONA_ID, alice);
+      expect(metrics).toMatchObject({ totalInteractions: 3, successfulInteractions: 2 });
+      const [row] = await ds.query(`SELECT COUNT(*) AS n FROM persona_interactions WHERE version IS NULL`);
+      expect(Number(row.n)).toBe(3);
+      // The upgraded database takes new writes.
+      const next = await store.update('legacy', { instructions: 'v3' }, { expectedVersion: 2 }, alice);
+      expect(next.version).toBe(3);
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
