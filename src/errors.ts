@@ -95,3 +95,30 @@ export class BudgetExceededError extends PersonaError {
     super(`Identity and mandatory rules need ${requiredTokens} tokens; the budget is ${tokenBudget}`);
   }
 }
+
+/** One failed render check of a label move: which check (0-based), which version failed it, and why. */
+export type PromotionFailure = { check: number; version: number; reason: string };
+
+/** A label move was refused by the label's render checks; `failures` lists every one. Nothing was changed. */
+export class PromotionBlockedError extends PersonaError {
+  readonly code = 'PROMOTION_BLOCKED';
+  constructor(readonly label: string, readonly failures: PromotionFailure[]) {
+    super(`Moving label ${label} is blocked by ${failures.length} failed check(s): ${failures.slice(0, 3).map((f) => `check ${f.check} on version ${f.version}: ${f.reason}`).join('; ')}`);
+  }
+}
+
+/** The persona has no label of that name (or none the actor may see); the runtime never falls back to another version. */
+export class LabelNotFoundError extends PersonaError {
+  readonly code = 'LABEL_NOT_FOUND';
+  constructor(readonly idOrSlug: string, readonly label: string) {
+    super(`Persona ${idOrSlug} has no label ${label}`);
+  }
+}
+
+/** No such stored version of the persona (or none the actor may see). */
+export class RevisionNotFoundError extends PersonaError {
+  readonly code = 'REVISION_NOT_FOUND';
+  constructor(readonly idOrSlug: string, readonly version: number) {
+    super(`Persona ${idOrSlug} has no version ${version}`);
+  }
+}

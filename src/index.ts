@@ -12,8 +12,11 @@ export {
   PersonaInUseError,
   PersonaStorageError,
   BudgetExceededError,
+  PromotionBlockedError,
+  LabelNotFoundError,
+  RevisionNotFoundError,
 } from './errors';
-export type { ValidationIssue } from './errors';
+export type { ValidationIssue, PromotionFailure } from './errors';
 
 export { PersonaConfiguration } from './models/persona-configuration.entity';
 export { PersonaTrait } from './models/persona-trait.entity';
@@ -40,7 +43,12 @@ export { PersonaInteraction } from './models/persona-interaction.entity';
 export { PersonaStore, PERSONA_SORT_KEYS } from './services/persona-store';
 export { SYSTEM_OWNER, METRICS_WRITE_ROLE, canRead, canWrite, canRecordMetrics } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
-export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput } from './services/persona-store';
+export type { PersonaListFilter, PersonaPage, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput, WriteOptions } from './services/persona-store';
+export { MAX_MESSAGE_LENGTH } from './services/persona-store';
+export { diffSnapshots } from './services/persona-diff';
+export type { PersonaChange } from './services/persona-diff';
+export { ReleaseService, LABEL_PATTERN, LATEST_LABEL, RELEASE_LIMITS, pickSplitMember } from './services/release-service';
+export type { PersonaLabel, LabelMove, LabelPolicy, LabelTarget, RenderCheck, SplitMember, ReleaseServiceOptions } from './services/release-service';
 export { applyMergePatch } from './services/merge-patch';
 export { TemplateService, TEMPLATE_SORT_KEYS } from './services/template-service';
 export type { InstantiateOptions, TemplateListFilter } from './services/template-service';

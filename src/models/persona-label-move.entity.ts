@@ -9,7 +9,7 @@ import { PersonaLogEntry } from './persona-log-entry';
  */
 @Entity('persona_label_moves')
 @Index(['personaId', 'movedAt'])
-export class PersonaLabelMove extends PersonaLogEntry {
+export class PersonaLabelMoveRow extends PersonaLogEntry {
   @Column({ length: 50 })
   label!: string;
 

@@ -5,7 +5,7 @@ import { PersonaLogEntry } from './persona-log-entry';
 /** The policy of one label of one persona: who may move it (`roles`) and the render checks a move must pass. */
 @Entity('persona_label_policies')
 @Index(['personaId', 'label'], { unique: true })
-export class PersonaLabelPolicy extends PersonaLogEntry {
+export class PersonaLabelPolicyRow extends PersonaLogEntry {
   @Column({ length: 50 })
   label!: string;
 

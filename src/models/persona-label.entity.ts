@@ -14,7 +14,7 @@ export type LabelTarget = { version: number } | { split: SplitMember[] };
  */
 @Entity('persona_labels')
 @Index(['personaId', 'label'], { unique: true })
-export class PersonaLabel extends PersonaLogEntry {
+export class PersonaLabelRow extends PersonaLogEntry {
   /** Matches `^[a-z][a-z0-9._-]{0,49}$`. */
   @Column({ length: 50 })
   label!: string;

@@ -14,6 +14,10 @@ export class PersonaRevision extends PersonaLogEntry {
   @CreateDateColumn()
   changedAt!: Date;
 
+  /** Whether the persona was public when this version was written: other readers see only such versions (and published ones). */
+  @Column({ type: 'boolean', default: false })
+  wasPublic!: boolean;
+
   /** The change message given with `update`/`revert` (at most 500 characters), or null. */
   @Column({ type: 'varchar', length: 500, nullable: true })
   message!: string | null;

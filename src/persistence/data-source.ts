@@ -10,9 +10,9 @@ import { POSTGRES_MIGRATIONS } from './migrations/postgres';
 import { SQLITE_MIGRATIONS } from './migrations/sqlite';
 import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { PersonaRevision } from '../models/persona-revision.entity';
-import { PersonaLabel } from '../models/persona-label.entity';
-import { PersonaLabelMove } from '../models/persona-label-move.entity';
-import { PersonaLabelPolicy } from '../models/persona-label-policy.entity';
+import { PersonaLabelRow } from '../models/persona-label.entity';
+import { PersonaLabelMoveRow } from '../models/persona-label-move.entity';
+import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
 
 /** Every entity the library persists; hosts that list entities themselves add these. */
 export const PERSONA_ENTITIES = [
@@ -24,9 +24,9 @@ export const PERSONA_ENTITIES = [
   PersonaMetrics,
   PersonaRevision,
   PersonaInteraction,
-  PersonaLabel,
-  PersonaLabelMove,
-  PersonaLabelPolicy,
+  PersonaLabelRow,
+  PersonaLabelMoveRow,
+  PersonaLabelPolicyRow,
 ] as const;
 
 /** The engines the library supports. */

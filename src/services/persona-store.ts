@@ -2,7 +2,7 @@ import { newId } from '../persistence/ids';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
-import { InheritanceCycleError, InheritanceDepthError, PersonaInUseError, PersonaValidationError, ValidationIssue } from '../errors';
+import { InheritanceCycleError, InheritanceDepthError, PersonaInUseError, PersonaValidationError, RevisionNotFoundError, ValidationIssue } from '../errors';
 import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaMetrics } from '../models/persona-metrics.entity';
@@ -21,6 +21,7 @@ import {
   personaRowExtra,
   replaceChildren,
 } from '../persistence/persona-rows';
+import { canSeeVersion, labelRowsOf, readableVersions, targetVersions } from '../persistence/release-rows';
 import { insertRows } from '../persistence/rows';
 import { lockLineage } from '../persistence/transaction';
 import { assertVersionNumber, checkPatch, refuse, storeKeptIssues, VersionedRecords } from '../persistence/versioned-records';
@@ -30,6 +31,7 @@ import { PersonaTrait } from '../models/persona-trait.entity';
 import { fieldsSet, fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
 import { assertActor, assertCanWrite, canRead, canReadVersion, canWrite, ownerOfNew } from './access';
 import { mergeLineage } from './inheritance-resolver';
+import { diffSnapshots, PersonaChange } from './persona-diff';
 import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 
@@ -50,7 +52,32 @@ export type PersonaListFilter = ListFilterBase & {
 export type PersonaPage = { items: PersonaConfiguration[]; total: number };
 
 /** One saved version of a persona, as `history()` returns it. */
-export type PersonaRevisionEntry = { version: number; changedBy: string; changedAt: Date; snapshot: Record<string, unknown> };
+export type PersonaRevisionEntry = {
+  version: number;
+  changedBy: string;
+  changedAt: Date;
+  /** The change message given with the write, or null. */
+  message: string | null;
+  /** Every label whose target is this version (split members included); never `latest`. */
+  labels: string[];
+  snapshot: Record<string, unknown>;
+};
+
+/** Options of a versioned write: the version it is based on, and an optional change message (at most 500 characters; '' means none). */
+export type WriteOptions = { expectedVersion: number; message?: string };
+
+/** Longest change message, in characters. */
+export const MAX_MESSAGE_LENGTH = 500;
+
+/** The message of a write as stored: null for none; refused when not a string of at most 500 characters. */
+function messageOf(options: WriteOptions | undefined): string | null {
+  const message = options?.message;
+  if (message === undefined || message === null || message === '') return null;
+  if (typeof message !== 'string' || message.length > MAX_MESSAGE_LENGTH) {
+    refuse([{ path: 'message', constraint: 'maxLength', message: `message must be a string of at most ${MAX_MESSAGE_LENGTH} characters` }], 'options');
+  }
+  return message;
+}
 
 /** Options of the store. */
 export type PersonaStoreOptions = {
@@ -164,18 +191,19 @@ export class PersonaStore {
    * Applies a JSON merge patch (RFC 7396) at `expectedVersion`: the merged whole is validated,
    * written with its children and a new revision in one transaction, as version + 1.
    */
-  async update(idOrSlug: string, patch: Record<string, unknown>, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+  async update(idOrSlug: string, patch: Record<string, unknown>, options: WriteOptions, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
     checkPatch(patch);
+    const message = messageOf(options);
     return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       const merged = applyMergePatch(toPlain(current, { excludeUnset: true }), patch) as Record<string, unknown>;
       const next = PersonaConfiguration.create(merged as ModelInput<PersonaConfiguration>);
-      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor);
+      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor, message);
     });
   }
 
   /** Sets the status to `archived`, as a new version. */
-  async archive(idOrSlug: string, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+  async archive(idOrSlug: string, options: WriteOptions, actor: Actor): Promise<PersonaConfiguration> {
     return this.update(idOrSlug, { status: PersonaStatus.Archived }, options, actor);
   }
 
@@ -205,18 +233,47 @@ export class PersonaStore {
   }
 
   /**
-   * The revisions the actor may read, oldest first: version, who, when, and the full persona at
-   * that version. Versions written while the persona was private are its owner's (and admins'):
-   * other readers see only the versions that were public when written.
+   * The revisions the actor may read, oldest first: version, who, when, the change message, the
+   * labels pointing at it, and the full persona at that version. Versions written while the
+   * persona was private are its owner's (and admins'): other readers see only the versions that
+   * were public when written or that a label move published.
    */
   async history(idOrSlug: string, actor: Actor): Promise<PersonaRevisionEntry[]> {
     assertActor(actor);
     return this.records.read(async (manager) => {
       const current = await this.records.findReadable(manager, idOrSlug, actor);
+      const visible = await readableVersions(manager, current, actor);
       const rows = await manager.getRepository(PersonaRevision).find({ where: { personaId: current.id }, order: { version: 'ASC' } });
+      const labels = new Map<number, string[]>();
+      for (const row of await labelRowsOf(manager, current.id as string)) {
+        for (const v of new Set(targetVersions(row))) labels.set(v, [...(labels.get(v) ?? []), row.label]);
+      }
       return rows
-        .filter((r) => canReadVersion(actor, current.createdBy, r.snapshot?.isPublic === true))
-        .map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, snapshot: r.snapshot }));
+        .filter((r) => canSeeVersion(visible, r.version))
+        .map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, message: r.message ?? null, labels: labels.get(r.version) ?? [], snapshot: r.snapshot }));
+    });
+  }
+
+  /**
+   * The changes from version `fromVersion` to `toVersion` of the persona itself (not resolved
+   * through its lineage), either order: see {@link diffSnapshots}. A version that does not exist,
+   * or that the actor may not see, is `RevisionNotFoundError`.
+   */
+  async diff(idOrSlug: string, fromVersion: number, toVersion: number, actor: Actor): Promise<{ from: number; to: number; changes: PersonaChange[] }> {
+    assertActor(actor);
+    assertVersionNumber(fromVersion, 'fromVersion');
+    assertVersionNumber(toVersion, 'toVersion');
+    return this.records.read(async (manager) => {
+      const current = await this.records.findReadable(manager, idOrSlug, actor);
+      const visible = await readableVersions(manager, current, actor);
+      const wanted = [...new Set([fromVersion, toVersion])];
+      const rows = await manager.getRepository(PersonaRevision).find({ where: wanted.map((version) => ({ personaId: current.id, version })) });
+      const snapshot = (v: number) => {
+        const row = rows.find((r) => r.version === v);
+        if (!row || !canSeeVersion(visible, v)) throw new RevisionNotFoundError(idOrSlug, v);
+        return row.snapshot;
+      };
+      return { from: fromVersion, to: toVersion, changes: diffSnapshots(snapshot(fromVersion), snapshot(toVersion)) };
     });
   }
 
@@ -225,8 +282,9 @@ export class PersonaStore {
    * Ownership and visibility (`createdBy`, `isPublic`) stay as they are now: a revert never
    * publishes a persona that is private today.
    */
-  async revert(idOrSlug: string, toVersion: number, options: { expectedVersion: number }, actor: Actor): Promise<PersonaConfiguration> {
+  async revert(idOrSlug: string, toVersion: number, options: WriteOptions, actor: Actor): Promise<PersonaConfiguration> {
     assertActor(actor);
+    const message = messageOf(options);
     assertVersionNumber(toVersion, 'toVersion');
     return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId: current.id, version: toVersion } });
@@ -238,7 +296,7 @@ export class PersonaStore {
       if (fieldsSet(current).has('isPublic')) content.isPublic = current.isPublic;
       else delete content.isPublic;
       const next = PersonaConfiguration.create({ ...content, createdBy: current.createdBy } as ModelInput<PersonaConfiguration>);
-      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor);
+      return this.writeNext(manager, idOrSlug, current, next, expectedVersion, actor, message);
     });
   }
 
@@ -252,6 +310,7 @@ export class PersonaStore {
     next: PersonaConfiguration,
     expectedVersion: number,
     actor: Actor,
+    message: string | null = null,
   ): Promise<PersonaConfiguration> {
     this.records.stampNext(current, next, actor, idOrSlug);
     if (next.slug !== current.slug) await this.assertSlugsFree(manager, [next]);
@@ -261,7 +320,7 @@ export class PersonaStore {
     }
     await this.records.updateAtVersion(manager, idOrSlug, next, expectedVersion, personaRowExtra);
     await replaceChildren(manager, next);
-    await this.insertRevisions(manager, [next], actor);
+    await this.insertRevisions(manager, [next], actor, message);
     return next;
   }
 
@@ -288,13 +347,15 @@ export class PersonaStore {
     await this.writeNext(manager, child.id as string, child, next, child.version as number, { id: actor.id, roles: ['admin'] });
   }
 
-  private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor): Promise<void> {
+  private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor, message: string | null = null): Promise<void> {
     const rows = personas.map((p) => ({
       id: newId(),
       personaId: p.id,
       version: p.version,
       changedBy: actor.id,
       changedAt: p.updatedAt,
+      wasPublic: p.isPublic,
+      message,
       snapshot: toPlain(p),
       fieldPaths: fieldPathsOf(p),
     }));

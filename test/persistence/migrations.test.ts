@@ -16,11 +16,12 @@ const alice = { id: 'alice' };
 async function seedFirstRelease(ds: DataSource): Promise<void> {
   const pg = ds.options.type === 'postgres';
   const marks = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
-  const snapshot = (version: number) => JSON.stringify({ id: PERSONA_ID, name: 'Legacy', slug: 'legacy', createdBy: 'alice', version, instructions: `v${version}` });
+  // Version 1 was written while private, version 2 after the persona went public.
+  const snapshot = (version: number) => JSON.stringify({ id: PERSONA_ID, name: 'Legacy', slug: 'legacy', createdBy: 'alice', version, isPublic: version === 2, instructions: `v${version}` });
   await ds.query(
     `INSERT INTO personas (id, name, slug, instructions, "modelPreferences", tags, metadata, "createdBy", version, "isPublic", "responseStyleFormattingpreferences", "memoryConfigPrioritytopics", "storedFieldPaths")
      VALUES (${marks(13)})`,
-    [PERSONA_ID, 'Legacy', 'legacy', 'v2', '[]', '["old"]', '{}', 'alice', 2, pg ? false : 0, '{}', '[]', '["name","slug","createdBy","instructions","tags"]'],
+    [PERSONA_ID, 'Legacy', 'legacy', 'v2', '[]', '["old"]', '{}', 'alice', 2, pg ? true : 1, '{}', '[]', '["name","slug","createdBy","instructions","tags","isPublic"]'],
   );
   for (const version of [1, 2]) {
     await ds.query(`INSERT INTO persona_revisions (id, "personaId", version, "changedBy", snapshot, "fieldPaths") VALUES (${marks(6)})`, [
@@ -92,6 +93,8 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
         [1, 'v1'],
         [2, 'v2'],
       ]);
+      // The private era of the first release stays private after the upgrade.
+      expect((await store.history('legacy', { id: 'bob' })).map((h) => h.version)).toEqual([2]);
       const metrics = await new MetricsService(ds).get(PERSONA_ID, alice);
       expect(metrics).toMatchObject({ totalInteractions: 3, successfulInteractions: 2 });
       const [row] = await ds.query(`SELECT COUNT(*) AS n FROM persona_interactions WHERE version IS NULL`);

@@ -1,5 +1,5 @@
 import { Init1795595466891 } from './1795595466891-Init';
-import { Releases1795618304997 } from './1795618304997-Releases';
+import { Releases1795618615923 } from './1795618615923-Releases';
 
 /** The postgres migrations, oldest first. */
-export const POSTGRES_MIGRATIONS: Function[] = [Init1795595466891, Releases1795618304997];
+export const POSTGRES_MIGRATIONS: Function[] = [Init1795595466891, Releases1795618615923];

@@ -1,5 +1,5 @@
 import { Init1795595464251 } from './1795595464251-Init';
-import { Releases1795618300648 } from './1795618300648-Releases';
+import { Releases1795618612228 } from './1795618612228-Releases';
 
 /** The sqlite migrations, oldest first. */
-export const SQLITE_MIGRATIONS: Function[] = [Init1795595464251, Releases1795618300648];
+export const SQLITE_MIGRATIONS: Function[] = [Init1795595464251, Releases1795618612228];

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class Releases1795618300648 implements MigrationInterface {
-    name = 'Releases1795618300648'
+export class Releases1795618612228 implements MigrationInterface {
+    name = 'Releases1795618612228'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "persona_labels" ("id" varchar PRIMARY KEY NOT NULL, "personaId" varchar NOT NULL, "label" varchar(50) NOT NULL, "version" integer, "split" text, "movedBy" varchar(255) NOT NULL, "movedAt" datetime NOT NULL)`);
@@ -17,10 +17,12 @@ export class Releases1795618300648 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE "temporary_persona_interactions" RENAME TO "persona_interactions"`);
         await queryRunner.query(`CREATE INDEX "IDX_c843f5cbb58db9c3d6ce394b27" ON "persona_interactions" ("personaId", "latencyMs") `);
         await queryRunner.query(`DROP INDEX "IDX_e015fc1323ddfe284623703303"`);
-        await queryRunner.query(`CREATE TABLE "temporary_persona_revisions" ("id" varchar PRIMARY KEY NOT NULL, "personaId" varchar NOT NULL, "version" integer NOT NULL, "changedBy" varchar(255) NOT NULL, "changedAt" datetime NOT NULL DEFAULT (datetime('now')), "snapshot" text NOT NULL, "fieldPaths" text NOT NULL, "message" varchar(500), CONSTRAINT "FK_00119b863a0e8f0417f891edf30" FOREIGN KEY ("personaId") REFERENCES "personas" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`);
+        await queryRunner.query(`CREATE TABLE "temporary_persona_revisions" ("id" varchar PRIMARY KEY NOT NULL, "personaId" varchar NOT NULL, "version" integer NOT NULL, "changedBy" varchar(255) NOT NULL, "changedAt" datetime NOT NULL DEFAULT (datetime('now')), "snapshot" text NOT NULL, "fieldPaths" text NOT NULL, "wasPublic" boolean NOT NULL DEFAULT (0), "message" varchar(500), CONSTRAINT "FK_00119b863a0e8f0417f891edf30" FOREIGN KEY ("personaId") REFERENCES "personas" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`);
         await queryRunner.query(`INSERT INTO "temporary_persona_revisions"("id", "personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths") SELECT "id", "personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths" FROM "persona_revisions"`);
         await queryRunner.query(`DROP TABLE "persona_revisions"`);
         await queryRunner.query(`ALTER TABLE "temporary_persona_revisions" RENAME TO "persona_revisions"`);
+        // Versions written before this release: public exactly when their snapshot says so.
+        await queryRunner.query(`UPDATE "persona_revisions" SET "wasPublic" = CASE WHEN json_extract("snapshot", '$.isPublic') = 1 THEN 1 ELSE 0 END`);
         await queryRunner.query(`CREATE UNIQUE INDEX "IDX_e015fc1323ddfe284623703303" ON "persona_revisions" ("personaId", "version") `);
         await queryRunner.query(`CREATE INDEX "IDX_1966236e7bf10a02033b593832" ON "persona_interactions" ("personaId", "version", "latencyMs") `);
         await queryRunner.query(`CREATE INDEX "IDX_dfd7a8f5f4c332383723af7c21" ON "persona_interactions" ("personaId", "at") `);

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 
-export class Releases1795618304997 implements MigrationInterface {
-    name = 'Releases1795618304997'
+export class Releases1795618615923 implements MigrationInterface {
+    name = 'Releases1795618615923'
 
     public async up(queryRunner: QueryRunner): Promise<void> {
         await queryRunner.query(`CREATE TABLE "persona_labels" ("id" uuid NOT NULL, "personaId" uuid NOT NULL, "label" character varying(50) NOT NULL, "version" integer, "split" text, "movedBy" character varying(255) NOT NULL, "movedAt" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_47fe967970d7132659eb4d26c01" PRIMARY KEY ("id"))`);
@@ -11,6 +11,9 @@ export class Releases1795618304997 implements MigrationInterface {
         await queryRunner.query(`CREATE TABLE "persona_label_policies" ("id" uuid NOT NULL, "personaId" uuid NOT NULL, "label" character varying(50) NOT NULL, "roles" text NOT NULL, "checks" text NOT NULL, "updatedBy" character varying(255) NOT NULL, "updatedAt" TIMESTAMP WITH TIME ZONE NOT NULL, CONSTRAINT "PK_9d77c40bd825b3a58358f96e787" PRIMARY KEY ("id"))`);
         await queryRunner.query(`CREATE UNIQUE INDEX "IDX_34d1e7a1a708980c465156297e" ON "persona_label_policies"  ("personaId", "label") `);
         await queryRunner.query(`ALTER TABLE "persona_interactions" ADD "version" integer`);
+        await queryRunner.query(`ALTER TABLE "persona_revisions" ADD "wasPublic" boolean NOT NULL DEFAULT false`);
+        // Versions written before this release: public exactly when their snapshot says so.
+        await queryRunner.query(`UPDATE "persona_revisions" SET "wasPublic" = COALESCE(("snapshot"::json ->> 'isPublic')::boolean, false)`);
         await queryRunner.query(`ALTER TABLE "persona_revisions" ADD "message" character varying(500)`);
         await queryRunner.query(`CREATE INDEX "IDX_1966236e7bf10a02033b593832" ON "persona_interactions"  ("personaId", "version", "latencyMs") `);
         await queryRunner.query(`CREATE INDEX "IDX_dfd7a8f5f4c332383723af7c21" ON "persona_interactions"  ("personaId", "at") `);
@@ -26,6 +29,7 @@ export class Releases1795618304997 implements MigrationInterface {
         await queryRunner.query(`DROP INDEX "public"."IDX_dfd7a8f5f4c332383723af7c21"`);
         await queryRunner.query(`DROP INDEX "public"."IDX_1966236e7bf10a02033b593832"`);
         await queryRunner.query(`ALTER TABLE "persona_revisions" DROP COLUMN "message"`);
+        await queryRunner.query(`ALTER TABLE "persona_revisions" DROP COLUMN "wasPublic"`);
         await queryRunner.query(`ALTER TABLE "persona_interactions" DROP COLUMN "version"`);
         await queryRunner.query(`DROP INDEX "public"."IDX_34d1e7a1a708980c465156297e"`);
         await queryRunner.query(`DROP TABLE "persona_label_policies"`);
