@@ -8,6 +8,7 @@ import { newId } from '../persistence/ids';
 import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { looksLikeId } from '../persistence/persona-rows';
 import { inTransaction, reading } from '../persistence/transaction';
+import { canSeeVersion, readableVersions } from '../persistence/release-rows';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
 /**
@@ -55,11 +56,33 @@ export type InteractionEvent = {
    * after now.
    */
   at?: Date | string;
+  /** The persona version that served it (default the current version): an integer from 1 to the current version. */
+  version?: number;
 };
 
-type CheckedEvent = { success: boolean; latencyMs: number; inputTokens: number; outputTokens: number; rating: number | null; at: Date };
+type CheckedEvent = { success: boolean; latencyMs: number; inputTokens: number; outputTokens: number; rating: number | null; at: Date; version?: number };
 
-const EVENT_KEYS = new Set(['success', 'latencyMs', 'inputTokens', 'outputTokens', 'rating', 'at']);
+/** One version's metrics, as `byVersion` returns them. */
+export type VersionMetrics = { version: number; metrics: PersonaMetrics };
+
+/** One bucket of `series`: its start (ISO, UTC) and the figures of the events in it (zeros and nulls when none). */
+export type MetricsPoint = {
+  at: string;
+  interactions: number;
+  successRate: number | null;
+  averageResponseTimeMs: number | null;
+  p95ResponseTimeMs: number | null;
+  averageRating: number | null;
+};
+
+/** What `series` takes: the bucket size, the time range (default the 30 days before now) and an optional version. */
+export type SeriesOptions = { bucket: 'hour' | 'day'; from?: Date | string; to?: Date | string; version?: number };
+
+/** Most buckets one `series` call returns. */
+export const MAX_SERIES_BUCKETS = 1000;
+const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
+
+const EVENT_KEYS = new Set(['success', 'latencyMs', 'inputTokens', 'outputTokens', 'rating', 'at', 'version']);
 const MAX_UNKNOWN_KEY_ISSUES = 20;
 
 /** `YYYY-MM-DDTHH:mm[:ss[.fraction]]` and a zone, `Z` or `±hh:mm`. */
@@ -103,7 +126,8 @@ function checkEvent(event: unknown, now: number): CheckedEvent {
   const unknown = Object.keys(e).filter((key) => !EVENT_KEYS.has(key));
   for (const key of unknown.slice(0, MAX_UNKNOWN_KEY_ISSUES)) push(key, 'whitelistValidation', `unknown field "${key.length > 100 ? `${key.slice(0, 100)}…` : key}"`);
   if (unknown.length > MAX_UNKNOWN_KEY_ISSUES) push('', 'whitelistValidation', `and ${unknown.length - MAX_UNKNOWN_KEY_ISSUES} more unknown fields`);
-  const { success, latencyMs, inputTokens, outputTokens, rating, at } = e;
+  const { success, latencyMs, inputTokens, outputTokens, rating, at, version } = e;
+  if (version !== undefined && (!Number.isSafeInteger(version) || (version as number) < 1)) push('version', 'isInt', 'version must be an integer of at least 1');
 
   if (typeof success !== 'boolean') push('success', 'isBoolean', 'success must be a boolean');
 
@@ -146,7 +170,15 @@ function checkEvent(event: unknown, now: number): CheckedEvent {
     outputTokens: ((outputTokens as number | undefined) ?? 0) + 0,
     rating: (rating as number | null | undefined) ?? null,
     at: new Date(time),
+    version: version as number | undefined,
   };
+}
+
+/** A time given as a Date or ISO 8601 text with a zone, at `path`; NaN when neither. */
+function timeOf(value: unknown): number {
+  if (types.isDate(value)) return Date.prototype.getTime.call(value);
+  if (typeof value === 'string' && value.length <= INTERACTION_LIMITS.maxAtLength) return parseIsoWithZone(value);
+  return NaN;
 }
 
 /** The counters of `persona_metrics`, and the field of an event that feeds each (for issue paths). */
@@ -231,6 +263,10 @@ export class MetricsService {
       if (actor && !canRecordMetrics(actor, persona)) {
         throw new AccessDeniedError(`${actor.id} may not record interactions of persona ${persona.id} (owner, admin or role ${METRICS_WRITE_ROLE} only)`, actor.id);
       }
+      if (e.version === undefined) e.version = persona.version;
+      else if (e.version > persona.version) {
+        throw new PersonaValidationError([{ path: 'version', constraint: 'versionExists', message: `persona ${persona.id} has no version ${e.version} (its current version is ${persona.version})` }], 'interaction');
+      }
       // Counters first: when one would pass the limit nothing is written, not even the log row.
       await this.addToCounters(manager, persona.id, e);
       await manager
@@ -307,7 +343,150 @@ export class MetricsService {
     });
   }
 
+  /**
+   * The metrics of each version of a persona that has events, oldest version first, computed in
+   * SQL (one GROUP BY, and one p95 query per version through the (personaId, version, latencyMs)
+   * index). Events recorded before versions were kept are in `get()`'s totals only. With an actor:
+   * read access, and only the versions it may see (docs/security.md, private eras).
+   */
+  async byVersion(personaId: string, actor?: Actor): Promise<VersionMetrics[]> {
+    if (actor !== undefined) assertActor(actor);
+    return reading(this.dataSource, async (manager) => {
+      const persona = await this.findPersona(manager, personaId, actor, false);
+      const visible = actor ? await readableVersions(manager, persona, actor) : null;
+      const rows = await this.aggregate(manager, persona.id, 'i.version', {});
+      const out: VersionMetrics[] = [];
+      for (const row of rows) {
+        const version = Number(row.grp);
+        if (!canSeeVersion(visible, version)) continue;
+        const metrics = this.metricsOf(persona.id, row);
+        metrics.p95ResponseTimeMs = await this.p95(manager, persona.id, metrics.totalInteractions, version);
+        out.push({ version, metrics });
+      }
+      return out.sort((a, b) => a.version - b.version);
+    });
+  }
+
+  /**
+   * The persona's figures over time in hour or day buckets (UTC), every bucket from `from` to `to`
+   * included (zeros and null averages when empty), optionally for one version; at most
+   * {@link MAX_SERIES_BUCKETS} buckets (more is a validation error). Aggregated in SQL: one
+   * GROUP BY for the counts and one windowed query for the p95 of every bucket.
+   */
+  async series(personaId: string, options: SeriesOptions, actor?: Actor): Promise<MetricsPoint[]> {
+    if (actor !== undefined) assertActor(actor);
+    const { size, start, end, count, version } = this.checkSeries(options);
+    return reading(this.dataSource, async (manager) => {
+      const persona = await this.findPersona(manager, personaId, actor, false);
+      if (version !== undefined && actor) {
+        const visible = await readableVersions(manager, persona, actor);
+        if (!canSeeVersion(visible, version)) return this.emptySeries(start, size, count);
+      }
+      const bucket = this.bucketSql(start, size);
+      const where = { from: this.dateParam(new Date(start)), to: this.dateParam(new Date(end)), ...(version !== undefined ? { version } : {}) };
+      const rows = await this.aggregate(manager, persona.id, bucket, where);
+      const p95 = await this.bucketP95(manager, persona.id, bucket, where);
+      const points = this.emptySeries(start, size, count);
+      for (const row of rows) {
+        const i = Number(row.grp);
+        if (!(i >= 0 && i < count)) continue;
+        const m = this.metricsOf(persona.id, row);
+        points[i] = { at: points[i].at, interactions: m.totalInteractions, successRate: m.successRate, averageResponseTimeMs: m.averageResponseTimeMs, p95ResponseTimeMs: p95.get(i) ?? null, averageRating: m.averageRating };
+      }
+      return points;
+    });
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  private checkSeries(options: SeriesOptions): { size: number; start: number; end: number; count: number; version?: number } {
+    const issues: ValidationIssue[] = [];
+    const o = (options ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(o)) if (!['bucket', 'from', 'to', 'version'].includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown option "${key}"` });
+    if (o.bucket !== 'hour' && o.bucket !== 'day') issues.push({ path: 'bucket', constraint: 'isIn', message: 'bucket must be "hour" or "day"' });
+    const to = o.to === undefined ? Date.now() : timeOf(o.to);
+    if (Number.isNaN(to)) issues.push({ path: 'to', constraint: 'isDate', message: 'to must be a Date or ISO 8601 text with a zone' });
+    const from = o.from === undefined ? to - 30 * 86_400_000 : timeOf(o.from);
+    if (Number.isNaN(from)) issues.push({ path: 'from', constraint: 'isDate', message: 'from must be a Date or ISO 8601 text with a zone' });
+    if (o.version !== undefined && (!Number.isSafeInteger(o.version) || (o.version as number) < 1)) issues.push({ path: 'version', constraint: 'isInt', message: 'version must be an integer of at least 1' });
+    if (issues.length) throw new PersonaValidationError(issues, 'series');
+    const size = BUCKET_MS[o.bucket as 'hour' | 'day'];
+    if (from >= to) throw new PersonaValidationError([{ path: 'from', constraint: 'isBefore', message: 'from must be before to' }], 'series');
+    const start = Math.floor(from / size) * size;
+    const count = Math.ceil((to - start) / size);
+    if (count > MAX_SERIES_BUCKETS) {
+      throw new PersonaValidationError([{ path: 'from', constraint: 'maxBuckets', message: `the range spans ${count} ${o.bucket} buckets; at most ${MAX_SERIES_BUCKETS} per call` }], 'series');
+    }
+    return { size, start, end: to, count, version: o.version as number | undefined };
+  }
+
+  private emptySeries(start: number, size: number, count: number): MetricsPoint[] {
+    return Array.from({ length: count }, (_, i) => ({ at: new Date(start + i * size).toISOString(), interactions: 0, successRate: null, averageResponseTimeMs: null, p95ResponseTimeMs: null, averageRating: null }));
+  }
+
+  /** The SQL of an event's bucket index from `start` (milliseconds since the epoch, aligned). */
+  private bucketSql(start: number, size: number): string {
+    if (this.dataSource.options.type === 'postgres') return `FLOOR(EXTRACT(EPOCH FROM (i.at - TIMESTAMPTZ '${new Date(start).toISOString()}')) * 1000 / ${size})::bigint`;
+    return `CAST((julianday(i.at) - julianday('${this.dateParam(new Date(start))}')) * 86400000 / ${size} AS INTEGER)`;
+  }
+
+  /** Counters per group (`grp`) of the persona's events, optionally within [from, to) and for one version. */
+  private async aggregate(manager: EntityManager, personaId: string, group: string, where: { from?: unknown; to?: unknown; version?: number }): Promise<Record<string, unknown>[]> {
+    const L = INTERACTION_LIMITS;
+    const within = (column: string, min: number, max: number) => `CASE WHEN ${column} < ${min} THEN ${min} WHEN ${column} > ${max} THEN ${max} ELSE ${column} END`;
+    const qb = manager
+      .getRepository(PersonaInteraction)
+      .createQueryBuilder('i')
+      .select(group, 'grp')
+      .addSelect('COUNT(*)', 'total')
+      .addSelect('SUM(CASE WHEN i.success THEN 1 ELSE 0 END)', 'successful')
+      .addSelect(`SUM(${within('i.inputTokens', 0, L.maxTokens)})`, 'input')
+      .addSelect(`SUM(${within('i.outputTokens', 0, L.maxTokens)})`, 'output')
+      .addSelect(`SUM(${within('i.latencyMs', 0, L.maxLatencyMs)})`, 'latency')
+      .addSelect('COUNT(i.rating)', 'ratingCount')
+      .addSelect(`SUM(${within('i.rating', L.minRating, L.maxRating)})`, 'ratingSum')
+      .addSelect('MAX(i.at)', 'last')
+      .where('i.personaId = :personaId', { personaId })
+      .andWhere(group === 'i.version' ? 'i.version IS NOT NULL' : '1 = 1')
+      .groupBy(group);
+    if (where.from !== undefined) qb.andWhere('i.at >= :from AND i.at < :to', { from: where.from, to: where.to });
+    if (where.version !== undefined) qb.andWhere('i.version = :version', { version: where.version });
+    return qb.getRawMany<Record<string, unknown>>();
+  }
+
+  /** The nearest-rank p95 latency of every bucket, in one windowed query. */
+  private async bucketP95(manager: EntityManager, personaId: string, bucket: string, where: { from?: unknown; to?: unknown; version?: number }): Promise<Map<number, number>> {
+    const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
+      `SELECT grp, latency FROM (
+         SELECT ${bucket} AS grp, i."latencyMs" AS latency,
+                ROW_NUMBER() OVER (PARTITION BY ${bucket} ORDER BY i."latencyMs") AS rn,
+                COUNT(*) OVER (PARTITION BY ${bucket}) AS n
+           FROM persona_interactions i
+          WHERE i."personaId" = :personaId AND i.at >= :from AND i.at < :to${where.version !== undefined ? ' AND i.version = :version' : ''}
+       ) ranked WHERE rn = (95 * n + 99) / 100`,
+      { personaId, ...where },
+    );
+    const rows: { grp: unknown; latency: unknown }[] = await manager.query(sql, params);
+    return new Map(rows.map((r) => [Number(r.grp), Math.min(Math.max(Number(r.latency), 0), INTERACTION_LIMITS.maxLatencyMs)]));
+  }
+
+  /** A PersonaMetrics holding one group's counters (derived figures come from its getters). */
+  private metricsOf(personaId: string, row: Record<string, unknown>): PersonaMetrics {
+    const total = counterFromSum(row.total);
+    const successful = counterFromSum(row.successful);
+    return Object.assign(new PersonaMetrics(), {
+      personaId,
+      totalInteractions: total,
+      successfulInteractions: successful,
+      failedInteractions: total - successful,
+      totalInputTokens: counterFromSum(row.input),
+      totalOutputTokens: counterFromSum(row.output),
+      totalResponseTimeMs: counterFromSum(row.latency),
+      ratingCount: counterFromSum(row.ratingCount),
+      ratingSum: counterFromSum(row.ratingSum),
+      lastInteractionAt: row.last == null ? null : this.parseDate(row.last),
+    });
+  }
 
   /**
    * The persona's id (lower case, as stored) and its access fields. Any id that is not a UUID
@@ -315,18 +494,18 @@ export class MetricsService {
    * PersonaNotFoundError. `lockForWrite` (PostgreSQL, in a transaction) takes FOR KEY SHARE on
    * the row, so a concurrent removal waits instead of failing our insert on its foreign key.
    */
-  private async findPersona(manager: EntityManager, personaId: string, actor: Actor | undefined, lockForWrite: boolean): Promise<Owned & { id: string }> {
+  private async findPersona(manager: EntityManager, personaId: string, actor: Actor | undefined, lockForWrite: boolean): Promise<Owned & { id: string; version: number }> {
     if (typeof personaId !== 'string' || !looksLikeId(personaId)) throw new PersonaNotFoundError(shownId(personaId));
     const id = personaId.toLowerCase();
     const query = manager
       .getRepository(PersonaConfiguration)
       .createQueryBuilder('p')
-      .select(['p.id', 'p.isPublic', 'p.createdBy'])
+      .select(['p.id', 'p.isPublic', 'p.createdBy', 'p.version'])
       .where('p.id = :id', { id });
     if (lockForWrite && this.dataSource.options.type === 'postgres') query.setLock('for_key_share');
     const persona = await query.getOne();
     if (!persona || (actor && !canRead(actor, persona))) throw new PersonaNotFoundError(shownId(personaId));
-    return { id, isPublic: persona.isPublic, createdBy: persona.createdBy };
+    return { id, isPublic: persona.isPublic, createdBy: persona.createdBy, version: persona.version as number };
   }
 
   /**
@@ -377,14 +556,16 @@ export class MetricsService {
    * Nearest-rank 95th percentile: the ⌈0.95·n⌉-th smallest latency, read through the (personaId,
    * latencyMs) index; a log row above one day (written before the range was enforced) reads as one day.
    */
-  private async p95(manager: EntityManager, personaId: string, count: number): Promise<number | null> {
+  private async p95(manager: EntityManager, personaId: string, count: number, version?: number): Promise<number | null> {
     if (!count) return null;
     const rank = Math.ceil(0.95 * count);
-    const row = await manager
+    const qb = manager
       .getRepository(PersonaInteraction)
       .createQueryBuilder('i')
       .select('i.latencyMs', 'latency')
-      .where('i.personaId = :personaId', { personaId })
+      .where('i.personaId = :personaId', { personaId });
+    if (version !== undefined) qb.andWhere('i.version = :version', { version });
+    const row = await qb
       .orderBy('i.latencyMs', 'ASC')
       .offset(rank - 1)
       .limit(1)
