@@ -54,6 +54,9 @@ const STATUS: Record<string, number> = {
   INHERITANCE_TOO_DEEP: 409,
   PERSONA_IN_USE: 409,
   BUDGET_EXCEEDED: 422,
+  PROMOTION_BLOCKED: 409,
+  LABEL_NOT_FOUND: 404,
+  REVISION_NOT_FOUND: 404,
   STORAGE_FAILED: 503,
 };
 
@@ -72,7 +75,7 @@ export class PersonaExceptionFilter implements ExceptionFilter {
       const body: Record<string, unknown> = { code: exception.code, message: exception.message };
       if (exception instanceof PersonaValidationError) body.issues = exception.issues;
       if (exception instanceof VersionConflictError) Object.assign(body, { expectedVersion: exception.expectedVersion, actualVersion: exception.actualVersion });
-      for (const key of ['cycle', 'children', 'requiredTokens', 'tokenBudget'] as const) {
+      for (const key of ['cycle', 'children', 'requiredTokens', 'tokenBudget', 'failures', 'label', 'version'] as const) {
         if (key in exception) body[key] = (exception as unknown as Record<string, unknown>)[key];
       }
       return send(status, body);

@@ -3,12 +3,14 @@ import { DataSource } from 'typeorm';
 import { createDataSource } from '../persistence/data-source';
 import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
+import { ReleaseService } from '../services/release-service';
 import { PersonaRuntime } from '../services/persona-runtime';
 import { PersonaStore } from '../services/persona-store';
 import { TemplateService } from '../services/template-service';
 import { PersonaActorGuard, PersonaExceptionFilter } from './http';
 import { headerActorResolver, PersonaModuleOptions } from './options';
 import { PersonasController } from './personas.controller';
+import { ReleasesController } from './releases.controller';
 import { TemplatesController } from './templates.controller';
 import { PERSONA_ACTOR_RESOLVER, PERSONA_DATA_SOURCE } from './tokens';
 
@@ -22,7 +24,7 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIO
   .setExtras<PersonaModuleExtras>({ http: false, isGlobal: false }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: extras.http ? [PersonasController, TemplatesController] : [],
+    controllers: extras.http ? [PersonasController, ReleasesController, TemplatesController] : [],
   }))
   .build();
 
@@ -55,6 +57,7 @@ const providers: Provider[] = [
   { provide: TemplateService, inject: [PERSONA_DATA_SOURCE], useFactory: (ds: DataSource) => new TemplateService(ds) },
   { provide: InheritanceResolver, inject: [PERSONA_DATA_SOURCE, MODULE_OPTIONS_TOKEN], useFactory: (ds: DataSource, o: PersonaModuleOptions) => new InheritanceResolver(ds, { maxDepth: o.maxInheritanceDepth }) },
   { provide: MetricsService, inject: [PERSONA_DATA_SOURCE], useFactory: (ds: DataSource) => new MetricsService(ds) },
+  { provide: ReleaseService, inject: [PERSONA_DATA_SOURCE, MODULE_OPTIONS_TOKEN], useFactory: (ds: DataSource, o: PersonaModuleOptions) => new ReleaseService(ds, { maxDepth: o.maxInheritanceDepth }) },
   {
     provide: PersonaRuntime,
     inject: [PERSONA_DATA_SOURCE, MODULE_OPTIONS_TOKEN],
@@ -66,7 +69,7 @@ const providers: Provider[] = [
 
 /**
  * The persona library as a NestJS module: PersonaStore, TemplateService, InheritanceResolver,
- * MetricsService and PersonaRuntime for injection, and with `http: true` the REST API of
+ * MetricsService, ReleaseService and PersonaRuntime for injection, and with `http: true` the REST API of
  * docs/nestjs.md.
  *
  * ```ts
@@ -76,7 +79,7 @@ const providers: Provider[] = [
  */
 @Module({
   providers,
-  exports: [PERSONA_DATA_SOURCE, PersonaStore, TemplateService, InheritanceResolver, MetricsService, PersonaRuntime],
+  exports: [PERSONA_DATA_SOURCE, PersonaStore, TemplateService, InheritanceResolver, MetricsService, PersonaRuntime, ReleaseService],
 })
 export class PersonaModule extends ConfigurableModuleClass implements OnApplicationShutdown {
   private readonly logger = new Logger('PersonaModule');

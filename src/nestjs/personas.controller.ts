@@ -98,7 +98,8 @@ export class PersonasController {
     @Res({ passthrough: true }) res: Reply,
   ): Promise<Json> {
     if (!isObject(body)) throw new PersonaValidationError([{ path: '', constraint: 'isObject', message: 'a patch must be a JSON object' }], 'patch');
-    return versionedWrite(ifMatch, body, res, (patch, expectedVersion) => this.store.update(idOrSlug, patch, { expectedVersion }, actor));
+    const { message, ...rest } = body;
+    return versionedWrite(ifMatch, rest, res, (patch, expectedVersion) => this.store.update(idOrSlug, patch, { expectedVersion, message: message as string | undefined }, actor));
   }
 
   @Delete(':idOrSlug')
@@ -136,7 +137,9 @@ export class PersonasController {
     @CurrentActor() actor: Actor,
     @Res({ passthrough: true }) res: Reply,
   ): Promise<Json> {
-    return versionedWrite(ifMatch, isObject(body) ? body : {}, res, (rest, expectedVersion) => this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion }, actor));
+    return versionedWrite(ifMatch, isObject(body) ? body : {}, res, (rest, expectedVersion) =>
+      this.store.revert(idOrSlug, rest.toVersion as number, { expectedVersion, message: rest.message as string | undefined }, actor),
+    );
   }
 
   /**
@@ -149,6 +152,25 @@ export class PersonasController {
   async record(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<void> {
     const persona = await this.store.get(idOrSlug, actor);
     await this.metrics.recordInteraction(persona.id as string, body as never, actor);
+  }
+
+  /** `GET /personas/:idOrSlug/metrics/versions`: `[{ version, metrics }]` for the versions with events that the actor may see. */
+  @Get(':idOrSlug/metrics/versions')
+  async metricsByVersion(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<unknown[]> {
+    const persona = await this.store.get(idOrSlug, actor);
+    return (await this.metrics.byVersion(persona.id as string, actor)).map((v) => ({ version: v.version, metrics: toPlain(v.metrics) }));
+  }
+
+  /** `GET /personas/:idOrSlug/metrics/series?bucket=hour|day&from=&to=&version=`: figures per bucket (at most 1,000). */
+  @Get(':idOrSlug/metrics/series')
+  async metricsSeries(@Param('idOrSlug') idOrSlug: string, @Query() query: Record<string, string | string[]>, @CurrentActor() actor: Actor): Promise<unknown[]> {
+    const persona = await this.store.get(idOrSlug, actor);
+    const options: Record<string, unknown> = {};
+    for (const [key, raw] of Object.entries(query)) {
+      const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+      options[key] = key === 'version' && /^\d{1,15}$/.test(value) ? Number(value) : value;
+    }
+    return this.metrics.series(persona.id as string, options as never, actor);
   }
 
   /** The metrics of a persona the actor can read (404 otherwise). */
