@@ -8,6 +8,7 @@ import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
 import { PersonaRuntime } from '../services/persona-runtime';
 import { PERSONA_SORT_KEYS, PersonaStore } from '../services/persona-store';
+import { ReleaseService } from '../services/release-service';
 import { TemplateService } from '../services/template-service';
 import { toPlain, validateModel } from '../validation/model';
 import { CliContext, CliFailure, CliIO, describeError, EXIT, GlobalOptions } from './context';
@@ -214,9 +215,10 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .argument('<slug>', 'slug or id')
     .requiredOption('-f, --file <file>', 'the patch, as JSON (RFC 7396)')
     .requiredOption('--expected-version <n>', 'the version the patch is based on', positiveInt)
+    .option('-m, --message <text>', 'a change message kept with the new version (at most 500 characters)')
     .action(
-      action(async (ctx, slug: string, opts: { file: string; expectedVersion: number }) => {
-        const p = await new PersonaStore(await ctx.ds()).update(slug, readJson(opts.file) as never, { expectedVersion: opts.expectedVersion }, ctx.actor);
+      action(async (ctx, slug: string, opts: { file: string; expectedVersion: number; message?: string }) => {
+        const p = await new PersonaStore(await ctx.ds()).update(slug, readJson(opts.file) as never, { expectedVersion: opts.expectedVersion, message: opts.message }, ctx.actor);
         ctx.print(toPlain(p), () => `updated ${p.slug} to version ${p.version}`);
       }),
     );
@@ -228,7 +230,85 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .action(
       action(async (ctx, slug: string) => {
         const h = await new PersonaStore(await ctx.ds()).history(slug, ctx.actor);
-        ctx.print(h, () => table(['version', 'changed by', 'changed at', 'status', 'name'], h.map((r) => [r.version, r.changedBy, r.changedAt, r.snapshot.status, r.snapshot.name])));
+        ctx.print(h, () =>
+          table(['version', 'changed by', 'changed at', 'labels', 'message'], h.map((r) => [r.version, r.changedBy, r.changedAt, r.labels, r.message ?? ''])),
+        );
+      }),
+    );
+
+  program
+    .command('diff')
+    .description('what changed between two versions of a persona (either order)')
+    .argument('<slug>', 'slug or id')
+    .argument('<from>', 'a version', positiveInt)
+    .argument('<to>', 'a version', positiveInt)
+    .action(
+      action(async (ctx, slug: string, from: number, to: number) => {
+        const d = await new PersonaStore(await ctx.ds()).diff(slug, from, to, ctx.actor);
+        const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v).slice(0, 80));
+        ctx.print(d, () =>
+          d.changes.length
+            ? table(['path', 'change', 'before', 'after'], d.changes.map((c) => [c.path, c.kind, show(c.before), show(c.after)]))
+            : `versions ${from} and ${to} are the same`,
+        );
+      }),
+    );
+
+  const label = program.command('label').description('release labels: which version is served');
+  label
+    .command('set')
+    .description('point a label at a version, or split it by weight (e.g. 3:90,4:10)')
+    .argument('<slug>', 'slug or id')
+    .argument('<label>', 'the label, e.g. production')
+    .argument('<target>', 'a version (3) or a split of version:weight pairs (3:90,4:10)')
+    .action(
+      action(async (ctx, slug: string, name: string, target: string) => {
+        const parsed = /^\d+$/.test(target)
+          ? { version: Number(target) }
+          : { split: target.split(',').map((pair) => { const [v, w] = pair.split(':'); return { version: Number(v), weight: Number(w) }; }) };
+        const l = await new ReleaseService(await ctx.ds()).setLabel(slug, name, parsed, ctx.actor);
+        ctx.print(l, () => `${l.label} -> ${l.split ? l.split.map((m) => `v${m.version} (${m.weight})`).join(', ') : `version ${l.version}`}`);
+      }),
+    );
+  label
+    .command('rm')
+    .description('remove a label')
+    .argument('<slug>', 'slug or id')
+    .argument('<label>', 'the label')
+    .action(
+      action(async (ctx, slug: string, name: string) => {
+        await new ReleaseService(await ctx.ds()).removeLabel(slug, name, ctx.actor);
+        ctx.print({ removed: name }, () => `removed label ${name}`);
+      }),
+    );
+  label
+    .command('ls')
+    .description('the labels of a persona, and with --history every move')
+    .argument('<slug>', 'slug or id')
+    .option('--history', 'every move of every label, oldest first')
+    .action(
+      action(async (ctx, slug: string, opts: { history?: boolean }) => {
+        const releases = new ReleaseService(await ctx.ds());
+        const target = (t: { version?: number | null; split?: { version: number; weight: number }[] | null } | null) =>
+          !t ? '-' : t.split ? t.split.map((m) => `v${m.version}:${m.weight}`).join(',') : `v${t.version}`;
+        if (opts.history) {
+          const moves = await releases.labelHistory(slug, ctx.actor);
+          return ctx.print(moves, () => table(['label', 'from', 'to', 'moved by', 'moved at'], moves.map((m) => [m.label, target(m.from as never), target(m.to as never), m.movedBy, m.movedAt])));
+        }
+        const labels = await releases.labels(slug, ctx.actor);
+        ctx.print(labels, () => table(['label', 'target', 'moved by', 'moved at'], labels.map((l) => [l.label, target(l), l.movedBy, l.movedAt])));
+      }),
+    );
+  label
+    .command('policy')
+    .description('set the policy of a label from a JSON file ({ "roles": [...], "checks": [...] })')
+    .argument('<slug>', 'slug or id')
+    .argument('<label>', 'the label')
+    .requiredOption('-f, --file <file>', 'the policy, as JSON')
+    .action(
+      action(async (ctx, slug: string, name: string, opts: { file: string }) => {
+        await new ReleaseService(await ctx.ds()).setPolicy(slug, name, readJson(opts.file) as never, ctx.actor);
+        ctx.print({ label: name }, () => `policy of ${name} set`);
       }),
     );
 
@@ -238,11 +318,12 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .argument('<slug>', 'slug or id')
     .requiredOption('--to <n>', 'the version to go back to', positiveInt)
     .option('--expected-version <n>', 'the current version (default: read it now)', positiveInt)
+    .option('-m, --message <text>', 'a change message kept with the new version')
     .action(
-      action(async (ctx, slug: string, opts: { to: number; expectedVersion?: number }) => {
+      action(async (ctx, slug: string, opts: { to: number; expectedVersion?: number; message?: string }) => {
         const store = new PersonaStore(await ctx.ds());
         const expectedVersion = opts.expectedVersion ?? ((await store.get(slug, ctx.actor)).version as number);
-        const p = await store.revert(slug, opts.to, { expectedVersion }, ctx.actor);
+        const p = await store.revert(slug, opts.to, { expectedVersion, message: opts.message }, ctx.actor);
         ctx.print(toPlain(p), () => `reverted ${p.slug} to the content of version ${opts.to}, now version ${p.version}`);
       }),
     );
@@ -301,11 +382,21 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .description('the runtime metrics of a persona')
     .argument('<slug>', 'slug or id')
     .option('--recompute', 'rebuild the counters from the interaction log first (owner or admin)')
+    .option('--by-version', 'one row per version with events')
     .action(
-      action(async (ctx, slug: string, opts: { recompute?: boolean }) => {
+      action(async (ctx, slug: string, opts: { recompute?: boolean; byVersion?: boolean }) => {
         const ds = await ctx.ds();
         const persona = await new PersonaStore(ds).get(slug, ctx.actor);
         const service = new MetricsService(ds);
+        if (opts.byVersion) {
+          const rows = await service.byVersion(persona.id as string, ctx.actor);
+          return ctx.print(rows.map((r) => ({ version: r.version, metrics: toPlain(r.metrics) })), () =>
+            table(
+              ['version', 'interactions', 'success rate', 'avg latency (ms)', 'p95 latency (ms)', 'avg rating'],
+              rows.map(({ version, metrics: m }) => [version, m.totalInteractions, m.successRate === null ? '-' : `${num(m.successRate * 100, 1)}%`, num(m.averageResponseTimeMs, 0), num(m.p95ResponseTimeMs, 0), num(m.averageRating)]),
+            ),
+          );
+        }
         const m = opts.recompute ? await service.recompute(persona.id as string, ctx.actor) : await service.get(persona.id as string, ctx.actor);
         ctx.print(toPlain(m), () =>
           keyValues([
