@@ -221,10 +221,14 @@ export class PersonaStore {
       await lockLineage(manager);
       const current = await this.records.findReadable(manager, idOrSlug, actor);
       assertCanWrite(actor, current, `persona ${idOrSlug}`);
-      const children = await findPersonasByIds(manager, await childIds(manager, current.id as string));
+      const ids = await childIds(manager, current.id as string);
+      // Lock the children, then read them: a concurrent edit of a child by its owner finishes
+      // first (and is read here) or waits for this removal, never turning it into a conflict.
+      if (ids.length && manager.connection.options.type === 'postgres') await manager.query('SELECT id FROM personas WHERE id = ANY($1) ORDER BY id FOR UPDATE', [ids]);
+      const children = await findPersonasByIds(manager, ids);
       const blocking = children.filter((c) => canWrite(actor, c)).map((c) => c.id as string).sort();
       if (blocking.length) throw new PersonaInUseError(idOrSlug, blocking);
-      for (const child of children) await this.detach(manager, child, actor);
+      for (const child of children) await this.detach(manager, child, actor, current.slug);
       for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetrics]) {
         await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: current.id }).execute();
       }
@@ -330,7 +334,7 @@ export class PersonaStore {
    * ancestors its owner could not read is not copied into it (that would publish them), so such a
    * child just loses its link, as it could not be resolved by its owner before either.
    */
-  private async detach(manager: EntityManager, child: PersonaConfiguration, actor: Actor): Promise<void> {
+  private async detach(manager: EntityManager, child: PersonaConfiguration, actor: Actor, parentSlug: string): Promise<void> {
     const owner: Actor = { id: child.createdBy };
     const chain = await lineageOf(manager, child.id as string, this.maxDepth + 1);
     const readable = chain.length <= this.maxDepth && chain.every((link) => canRead(owner, link)) && !chain[chain.length - 1].parentId;
@@ -344,7 +348,8 @@ export class PersonaStore {
     }
     for (const k of [...STORE_KEPT_FIELDS, 'parentId']) delete content[k];
     const next = PersonaConfiguration.create({ ...content, createdBy: child.createdBy } as ModelInput<PersonaConfiguration>);
-    await this.writeNext(manager, child.id as string, child, next, child.version as number, { id: actor.id, roles: ['admin'] });
+    const message = `detached: its parent ${parentSlug} was removed; what it inherited is now its own`;
+    await this.writeNext(manager, child.id as string, child, next, child.version as number, { id: actor.id, roles: ['admin'] }, message);
   }
 
   private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor, message: string | null = null): Promise<void> {
@@ -393,7 +398,8 @@ export class PersonaStore {
       fail([{ path: 'parentId', constraint: 'parentExists', message: `no persona ${persona.parentId} visible to ${actor.id}` }]);
     }
     const loop = chain.findIndex((link) => link.id === persona.id);
-    if (loop >= 0) throw new InheritanceCycleError([persona.id as string, ...chain.slice(0, loop + 1).map((l) => l.id)]);
+    // The cycle names only personas the actor may read: nothing is learned of anyone else's private links.
+    if (loop >= 0) throw new InheritanceCycleError([persona.id as string, ...chain.slice(0, loop + 1).filter((l) => canRead(actor, l)).map((l) => l.id)]);
     if (chain.length + 1 > this.maxDepth) throw new InheritanceDepthError(persona.id as string, this.maxDepth);
   }
 }

@@ -10,6 +10,7 @@ import {
   PersonaStore,
   PersonaValidationError,
   TemplateService,
+  VersionConflictError,
 } from '../../src';
 import { SYSTEM_OWNER } from '../../src/services/access';
 import { ENGINES, closeDataSource, describeEachEngine, openDataSource } from '../support/engines';
@@ -228,6 +229,18 @@ describeEachEngine('Access rules', (ctx) => {
     });
   });
 
+  describe('errors name nothing private', () => {
+    it('a cycle error leaves out the personas the actor cannot read', async () => {
+      const m = await store.create({ name: 'M', slug: 'm', isPublic: true }, { id: 'mallory' });
+      const c = await store.create({ name: 'C', slug: 'c', parentId: m.id }, { id: 'carol' });
+      const q = await store.create({ name: 'Q', slug: 'q', isPublic: true, parentId: c.id }, { id: 'carol' });
+      const error = await store.update('m', { parentId: q.id }, { expectedVersion: 1 }, { id: 'mallory' }).catch((e) => e);
+      expect(error).toBeInstanceOf(InheritanceCycleError);
+      expect(error.cycle).toEqual([m.id, q.id, m.id]);
+      expect(JSON.stringify(error)).not.toContain(c.id as string);
+    });
+  });
+
   describe('driver errors', () => {
     it('never reach the caller raw: a failing query is a PersonaStorageError without SQL', async () => {
       const ds = await openDataSource(ctx.engine);
@@ -304,6 +317,24 @@ describe.each(ENGINES)('Link integrity under concurrency [%s]', (engine) => {
         if (o.status === 'rejected') expect([PersonaInUseError, PersonaValidationError].some((cls) => o.reason instanceof cls)).toBe(true);
       }
       expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+    }
+    expect(await danglingOrCyclic()).toEqual([]);
+  });
+
+  it('removing a parent while another user edits their private child: the removal succeeds and names nothing private (20 trials)', async () => {
+    const store = new PersonaStore(ds);
+    for (let trial = 0; trial < 20; trial++) {
+      const parent = await store.create({ name: 'P', slug: `rp-${trial}`, isPublic: true }, alice);
+      const child = await store.create({ name: 'C', slug: `rc-${trial}`, parentId: parent.id }, bob);
+      const [removal, edit] = await Promise.allSettled([
+        store.remove(parent.id as string, alice),
+        store.update(child.id as string, { description: `edit ${trial}` }, { expectedVersion: 1 }, bob),
+      ]);
+      expect(removal.status).toBe('fulfilled');
+      if (edit.status === 'rejected') expect(edit.reason).toBeInstanceOf(VersionConflictError);
+      const detached = await store.get(child.id as string, bob);
+      expect(detached.parentId).toBeUndefined();
+      if (edit.status === 'fulfilled') expect(detached.description).toBe(`edit ${trial}`);
     }
     expect(await danglingOrCyclic()).toEqual([]);
   });
