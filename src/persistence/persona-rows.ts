@@ -1,6 +1,7 @@
 import { newId } from './ids';
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import { isStorableText } from '../validation/storable-text';
 import { hydrate, insertRows, tableOf } from './rows';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
@@ -104,7 +105,7 @@ export async function selectComplete(
 
 /** The persona with this id (UUID shape) or slug, complete, or null, in one query. No access check. */
 export async function findPersona(manager: EntityManager, idOrSlug: string): Promise<PersonaConfiguration | null> {
-  if (typeof idOrSlug !== 'string' || !idOrSlug) return null;
+  if (typeof idOrSlug !== 'string' || !idOrSlug || !isStorableText(idOrSlug)) return null;
   const byId = looksLikeId(idOrSlug);
   const [row] = await selectComplete(manager, byId ? 'p."id" = :key' : 'p."slug" = :key', { key: byId ? idOrSlug.toLowerCase() : idOrSlug });
   return row?.persona ?? null;
@@ -172,6 +173,7 @@ export type LineageLink = { id: string; parentId: string | null; depth: number; 
  * whatever its length; it stops after `maxDepth` links so stored cycles cannot run away.
  */
 export async function lineageOf(manager: EntityManager, start: string, maxDepth: number): Promise<LineageLink[]> {
+  if (!isStorableText(start)) return [];
   const byId = looksLikeId(start);
   const startId = byId ? start.toLowerCase() : start;
   const sql = `
@@ -194,6 +196,7 @@ export async function lineageOf(manager: EntityManager, start: string, maxDepth:
  * after `maxDepth` links, so a stored cycle cannot run away (its members then repeat).
  */
 export async function lineageWithPersonas(manager: EntityManager, start: string, maxDepth: number): Promise<{ links: LineageLink[]; personas: PersonaConfiguration[] }> {
+  if (!isStorableText(start)) return { links: [], personas: [] };
   const byId = looksLikeId(start);
   const chain = `WITH RECURSIVE chain (id, "parentId", depth) AS (
       SELECT p.id, p."parentId", 0 FROM personas p WHERE ${byId ? 'p.id' : 'p.slug'} = :startId

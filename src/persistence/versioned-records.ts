@@ -3,6 +3,7 @@ import { Actor } from '../actor';
 import { PersonaNotFoundError, PersonaValidationError, ValidationIssue, VersionConflictError } from '../errors';
 import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { assertCanWrite, assertOwnerUnchanged, canRead, Owned } from '../services/access';
+import { isStorableText } from '../validation/storable-text';
 import { newId } from './ids';
 import { ExtraValues, updateAtVersion } from './rows';
 import { inTransaction, isUniqueViolation, reading } from './transaction';
@@ -81,7 +82,8 @@ export class VersionedRecords<T extends VersionedRecord> {
 
   /** The record, if the actor may read it; else `PersonaNotFoundError`, exactly as if it did not exist. */
   async findReadable(manager: EntityManager, idOrSlug: string, actor: Actor): Promise<T> {
-    const record = typeof idOrSlug === 'string' && idOrSlug ? await this.spec.find(manager, idOrSlug) : null;
+    // Text no row can hold (U+0000, a lone surrogate) finds nothing, without asking the database.
+    const record = typeof idOrSlug === 'string' && idOrSlug && isStorableText(idOrSlug) ? await this.spec.find(manager, idOrSlug) : null;
     if (!record || !canRead(actor, record)) throw new PersonaNotFoundError(String(idOrSlug), this.spec.kind);
     return record;
   }

@@ -1,5 +1,6 @@
 import { Actor, isAdmin } from '../actor';
 import { AccessDeniedError, PersonaValidationError } from '../errors';
+import { isStorableText } from '../validation/storable-text';
 
 /**
  * Every access rule of the library, in one place: the TypeScript checks below and the SQL
@@ -18,13 +19,13 @@ export const SYSTEM_OWNER = 'system:conductor-personas';
 /** Refuses a missing or malformed actor (and the reserved {@link SYSTEM_OWNER} id) before anything is read or written. */
 export function assertActor(actor: unknown): asserts actor is Actor {
   const a = actor as Actor | undefined;
-  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || a.id.length < 1 || a.id.length > 255) {
+  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || a.id.length < 1 || a.id.length > 255 || !isStorableText(a.id)) {
     throw new PersonaValidationError([{ path: 'actor.id', constraint: 'isActor', message: 'actor.id must be a string of 1 to 255 characters' }], 'actor');
   }
   if (a.id === SYSTEM_OWNER) {
     throw new PersonaValidationError([{ path: 'actor.id', constraint: 'reservedActor', message: `actor.id "${SYSTEM_OWNER}" is reserved for the library's own records` }], 'actor');
   }
-  if (a.roles !== undefined && (!Array.isArray(a.roles) || a.roles.length > 100 || !a.roles.every((r) => typeof r === 'string' && r.length <= 255))) {
+  if (a.roles !== undefined && (!Array.isArray(a.roles) || a.roles.length > 100 || !a.roles.every((r) => typeof r === 'string' && r.length <= 255 && isStorableText(r)))) {
     throw new PersonaValidationError([{ path: 'actor.roles', constraint: 'isStringArray', message: 'actor.roles must be a list of at most 100 strings' }], 'actor');
   }
 }

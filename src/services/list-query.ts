@@ -1,6 +1,7 @@
 import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaValidationError, ValidationIssue } from '../errors';
+import { isStorableText } from '../validation/storable-text';
 import { visibleWhere } from './access';
 
 /** Largest `limit` a list accepts. */
@@ -59,6 +60,8 @@ export function checkListFilter<F extends ListFilterBase>(filter: F, spec: ListS
     const v = (f as Record<string, unknown>)[key];
     if (v !== undefined && (typeof v !== 'string' || v.length > MAX_FILTER_LENGTH)) {
       issues.push({ path: key, constraint: 'isString', message: `${key} must be a string of at most ${MAX_FILTER_LENGTH} characters` });
+    } else if (typeof v === 'string' && !isStorableText(v)) {
+      issues.push({ path: key, constraint: 'isStorableText', message: `${key} may not contain U+0000 or a lone surrogate` });
     }
   }
   if (issues.length) throw new PersonaValidationError(issues, 'filter');

@@ -187,6 +187,20 @@ describeEachEngine('Access rules', (ctx) => {
       expect(await store.list({ offset: 1_000_000 }, alice)).toEqual({ items: [], total: 0 });
     });
 
+    it('refuses text no engine can store (U+0000, lone surrogates) in filters, actors and lookups, never reaching the driver', async () => {
+      for (const bad of ['a\u0000b', 'x\ud800', '\udc00y']) {
+        for (const key of ['search', 'tag', 'createdBy']) {
+          const error = await store.list({ [key]: bad } as never, alice).catch((e) => e);
+          expect(error).toBeInstanceOf(PersonaValidationError);
+          expect(error.issues[0]).toMatchObject({ path: key, constraint: 'isStorableText' });
+        }
+        await expect(store.get(bad, alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
+        await expect(new InheritanceResolver(ctx.ds).resolve(bad, alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
+        await expect(new TemplateService(ctx.ds).getTemplate(bad, alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
+        await expect(store.list({}, { id: bad })).rejects.toBeInstanceOf(PersonaValidationError);
+      }
+    });
+
     it('matches a tag exactly, never as a piece of another tag\'s JSON', async () => {
       await store.create({ name: 'Tricky', slug: 'tricky', tags: ['b","a'] }, alice);
       await store.create({ name: 'Plain', slug: 'plain', tags: ['a', 'c'] }, alice);
