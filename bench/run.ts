@@ -298,7 +298,7 @@ async function benchGet(): Promise<void> {
   const baseline = await time(() => {
     for (let i = 0; i < n; i++) rawGet(`bench-${i % 200}`);
   });
-  record('get by slug with all children, SQLite (4 queries)', ours / n, baseline / n, 'ms', ours / baseline, '<= 3');
+  record('get by slug with all children, SQLite (one query)', ours / n, baseline / n, 'ms', ours / baseline, '<= 3');
   await ds.destroy();
 }
 
@@ -327,7 +327,7 @@ async function benchResolve(): Promise<void> {
   const baseline = await time(async () => {
     for (let i = 0; i < n; i++) for (const slug of chainSlugs) await store.get(slug, actor);
   });
-  record('resolve a depth-5 lineage (5 queries) vs a get() loop (20 queries)', ours / n, baseline / n, 'ms', ours / baseline, '<= 5');
+  record('resolve a depth-5 lineage (one query) vs a get() loop (5 queries)', ours / n, baseline / n, 'ms', ours / baseline, '<= 5');
 
   const leaf4 = await lineage(ds, 4);
   const leaf32 = await lineage(ds, 32);
@@ -427,7 +427,110 @@ async function benchWorstRender(): Promise<void> {
   }
 }
 
-const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render', 'worst'];
+/**
+ * The user's own alternative, measured as a user calls the API (a few calls to start, then the
+ * calls that count, no long warm-up): one table with one JSON column per persona and sensible
+ * indexes in better-sqlite3, validated by ajv against our JSON Schema. Ours is the public API on an
+ * in-memory SQLite database made by createDataSource.
+ */
+async function benchUserAlternative(): Promise<void> {
+  const calls = quick ? 30 : 300;
+  /** Milliseconds per call: 3 calls to start, then `calls` calls timed, median of RUNS rounds. */
+  const asUser = async (fn: (i: number) => unknown | Promise<unknown>): Promise<number> => {
+    for (let i = 0; i < 3; i++) await fn(i);
+    const rounds: number[] = [];
+    let k = 3;
+    for (let r = 0; r < RUNS; r++) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < calls; i++) await fn(k++);
+      rounds.push(Number(process.hrtime.bigint() - start) / 1e6 / calls);
+    }
+    return median(rounds);
+  };
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(personaJsonSchema());
+  const db = new Database(':memory:');
+  db.exec(`CREATE TABLE personas (id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, is_public INTEGER NOT NULL, version INTEGER NOT NULL, parent_id TEXT, doc TEXT NOT NULL);
+           CREATE INDEX personas_owner ON personas (owner); CREATE INDEX personas_parent ON personas (parent_id);`);
+  const insert = db.prepare('INSERT INTO personas (id, slug, owner, is_public, version, parent_id, doc) VALUES (?, ?, ?, ?, 1, ?, ?)');
+  const bySlug = db.prepare('SELECT id, owner, is_public, version, parent_id, doc FROM personas WHERE slug = ?');
+  const byId = db.prepare('SELECT id, owner, is_public, version, parent_id, doc FROM personas WHERE id = ?');
+  const userCreate = (doc: Record<string, unknown>) => {
+    if (!validate(doc)) throw new Error('invalid');
+    db.transaction(() => insert.run(newId(), doc.slug, actor.id, 0, (doc.parentId as string | undefined) ?? null, JSON.stringify(doc)))();
+  };
+  type Row = { id: string; owner: string; is_public: number; version: number; parent_id: string | null; doc: string };
+  const userGet = (slug: string) => {
+    const row = bySlug.get(slug) as Row | undefined;
+    if (!row || (row.owner !== actor.id && !row.is_public)) throw new Error('not found');
+    return { ...JSON.parse(row.doc), id: row.id, version: row.version };
+  };
+  /** A user's resolve: walk parent_id, nearest wins field by field, named lists merged by name. */
+  const userResolve = (slug: string) => {
+    const chain: Record<string, unknown>[] = [];
+    for (let row = bySlug.get(slug) as Row | undefined; row; row = row.parent_id ? (byId.get(row.parent_id) as Row | undefined) : undefined) chain.push(JSON.parse(row.doc));
+    const out: Record<string, unknown> = {};
+    for (const doc of chain.reverse()) {
+      for (const [k, v] of Object.entries(doc)) {
+        if (['traits', 'knowledgeDomains', 'behaviorRules'].includes(k)) {
+          const merged = new Map(((out[k] as { name: string }[] | undefined) ?? []).map((e) => [e.name, e]));
+          for (const e of v as { name: string }[]) merged.set(e.name, e);
+          out[k] = [...merged.values()];
+        } else out[k] = v;
+      }
+    }
+    return out;
+  };
+
+  const ds = await sqlite();
+  const store = new PersonaStore(ds);
+  const resolver = new InheritanceResolver(ds);
+  const docs = Array.from({ length: 200 }, (_, i) => ({ ...persona(i), createdBy: actor.id }));
+  for (const doc of docs) {
+    await store.create(doc as never, actor);
+    userCreate(doc);
+  }
+  let parentId: string | undefined;
+  let userParent: string | undefined;
+  for (let i = 0; i < 5; i++) {
+    const p = await store.create(persona(1000 + i, { slug: `chain-${i}`, parentId }) as never, actor);
+    parentId = p.id;
+    const doc = { ...persona(1000 + i, { slug: `chain-${i}` }), createdBy: actor.id, ...(userParent ? { parentId: userParent } : {}) };
+    userCreate(doc);
+    userParent = (bySlug.get(`chain-${i}`) as Row).id;
+  }
+
+  const getOurs = await asUser((i) => store.get(`bench-${i % 200}`, actor));
+  const getUser = await asUser((i) => userGet(`bench-${i % 200}`));
+  record('user alternative: get by slug (one query) vs one JSON column', getOurs, getUser, 'ms', getOurs / getUser, '<= 5');
+
+  const resolveOurs = await asUser(() => resolver.resolve('chain-4', actor));
+  const resolveUser = await asUser(() => userResolve('chain-4'));
+  record('user alternative: resolve a depth-5 lineage (one query) vs walking JSON rows', resolveOurs, resolveUser, 'ms', resolveOurs / resolveUser, '<= 5');
+
+  const createOurs = await asUser((i) => store.create(persona(5000 + i) as never, actor));
+  const createUser = await asUser((i) => userCreate({ ...persona(9000 + i), createdBy: actor.id }));
+  record('user alternative: create one by one (row, children, revision, metrics) vs ajv + one INSERT', createOurs, createUser, 'ms', createOurs / createUser, '<= 8');
+
+  const plain = { ...persona(1), createdBy: actor.id };
+  const validOurs = await asUser(() => PersonaConfiguration.create(plain));
+  const validUser = await asUser(() => validate(plain));
+  record('user alternative: validate a persona, throughput vs ajv', 1 / validOurs, 1 / validUser, 'ops/ms', validUser / validOurs, '>= 0.2');
+
+  const eighty = PersonaConfiguration.create({
+    ...persona(2, { createdBy: actor.id }),
+    behaviorRules: Array.from({ length: 80 }, (_, r) => ({ name: `rule-${r}`, condition: `situation ${r} arises in the conversation`, action: `respond following procedure ${r} carefully`, priority: r % 100, isMandatory: r < 2 })),
+  });
+  const fitted = renderSystemPrompt(eighty, { tokenBudget: 500 });
+  const renderOurs = await asUser(() => renderSystemPrompt(eighty, { tokenBudget: 500 }));
+  const renderUser = await asUser(() => encode(fitted.text, { disallowedSpecial: new Set() }));
+  record('user alternative: render + fit an 80-rule persona to 500 tokens vs one encode() of the result', renderOurs, renderUser, 'ms', renderOurs / renderUser, '<= 2');
+  db.close();
+  await ds.destroy();
+}
+
+const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render', 'worst', 'user'];
 
 /** One group of metrics, in this process; its results go to the parent as one JSON line. */
 async function child(): Promise<void> {
@@ -449,6 +552,7 @@ async function child(): Promise<void> {
   if (wanted('prompt')) await benchRuntime();
   if (wanted('render')) await benchRender();
   if (wanted('worst')) await benchWorstRender();
+  if (wanted('user')) await benchUserAlternative();
   console.log(`RESULTS ${JSON.stringify(results)}`);
 }
 
