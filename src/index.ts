@@ -60,7 +60,7 @@ export type { InteractionEvent, VersionMetrics, MetricsPoint, SeriesOptions } fr
 export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions, assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, TOKEN_SEGMENT_LENGTH } from './services/prompt-renderer';
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
-export type { PersonaRuntimeOptions, PromptOptions } from './services/persona-runtime';
+export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
 export { importPersona, exportPersona, slugify } from './interop';
 export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
 export { personaJsonSchema } from './interop/json-schema';

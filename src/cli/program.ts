@@ -198,13 +198,15 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .argument('<slug>', 'slug or id')
     .option('--context <text>', 'the conversation so far: activates knowledge domains')
     .option('--budget <n>', 'token budget of the prompt', positiveInt)
+    .option('--label <label>', 'serve the version this label points at (default: the current version)')
+    .option('--subject <id>', 'who is served: picks a split label\'s version, the same one every time')
     .action(
-      action(async (ctx, slug: string, opts: { context?: string; budget?: number }) => {
-        const r = await new PersonaRuntime(await ctx.ds()).prompt(slug, { actor: ctx.actor, context: opts.context, tokenBudget: opts.budget });
+      action(async (ctx, slug: string, opts: { context?: string; budget?: number; label?: string; subject?: string }) => {
+        const r = await new PersonaRuntime(await ctx.ds()).prompt(slug, { actor: ctx.actor, context: opts.context, tokenBudget: opts.budget, label: opts.label, subject: opts.subject });
         if (ctx.options.json) return void ctx.io.out(JSON.stringify(r, null, 2));
         ctx.io.out(r.text);
         ctx.io.err(
-          `\n-- ${r.tokens} tokens${opts.budget ? ` of ${opts.budget}` : ''}; model ${r.model ?? '(none)'}; temperature ${r.temperature}; max response tokens ${r.maxTokens ?? '(default)'}; active domains: ${r.activeDomains.join(', ') || 'none'}; dropped: ${r.dropped.length}`,
+          `\n-- version ${r.version}${r.label ? ` (label ${r.label})` : ''}; ${r.tokens} tokens${opts.budget ? ` of ${opts.budget}` : ''}; model ${r.model ?? '(none)'}; temperature ${r.temperature}; max response tokens ${r.maxTokens ?? '(default)'}; active domains: ${r.activeDomains.join(', ') || 'none'}; dropped: ${r.dropped.length}`,
         );
       }),
     );

@@ -118,9 +118,15 @@ export class PersonasController {
   @HttpCode(200)
   async render(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<Json> {
     const b = isObject(body) ? body : {};
-    const unknown = Object.keys(b).filter((k) => k !== 'context' && k !== 'tokenBudget');
+    const unknown = Object.keys(b).filter((k) => !['context', 'tokenBudget', 'label', 'subject'].includes(k));
     if (unknown.length) throw new PersonaValidationError(unknown.map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown field "${k}"` })), 'request');
-    return (await this.runtime.prompt(idOrSlug, { actor, context: b.context as string | undefined, tokenBudget: b.tokenBudget as number | undefined })) as unknown as Json;
+    return (await this.runtime.prompt(idOrSlug, {
+      actor,
+      context: b.context as string | undefined,
+      tokenBudget: b.tokenBudget as number | undefined,
+      label: b.label as string | undefined,
+      subject: b.subject as string | undefined,
+    })) as unknown as Json;
   }
 
   @Get(':idOrSlug/history')

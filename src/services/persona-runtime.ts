@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Actor } from '../actor';
-import { PersonaNotFoundError } from '../errors';
+import { PersonaNotFoundError, PersonaValidationError } from '../errors';
+import { isStorableText } from '../validation/storable-text';
+import { assertLabelName, LATEST_LABEL, servedLineage } from './release-service';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { findPersonasByIds } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
@@ -22,7 +24,26 @@ export type PersonaRuntimeOptions = {
 };
 
 /** Options of one `prompt()` call. */
-export type PromptOptions = { actor: Actor; context?: string; tokenBudget?: number };
+export type PromptOptions = {
+  actor: Actor;
+  context?: string;
+  tokenBudget?: number;
+  /** Serve the version this label points at (docs/releases.md); without it, or with `latest`, the current version. */
+  label?: string;
+  /** Who is served (a user or conversation id, at most 255 characters): picks a split label's version, the same one every time. */
+  subject?: string;
+};
+
+/** A rendered prompt as the runtime serves it: also the version served of the named persona, and the label (or null). */
+export type ServedPrompt = RenderedPrompt & { version: number; label: string | null };
+
+function checkServing(options: PromptOptions): void {
+  if (options.label !== undefined) assertLabelName(options.label, { allowLatest: true });
+  const subject = options.subject;
+  if (subject !== undefined && (typeof subject !== 'string' || subject.length < 1 || subject.length > 255 || !isStorableText(subject))) {
+    throw new PersonaValidationError([{ path: 'subject', constraint: 'isString', message: 'subject must be a string of 1 to 255 characters' }], 'options');
+  }
+}
 
 /**
  * Most characters of rendered prompts (texts and cache keys) the runtime keeps: 16 million (about
@@ -90,16 +111,19 @@ export class PersonaRuntime {
    * longer than `MAX_CONTEXT_LENGTH` or a budget outside 1–`MAX_TOKEN_BUDGET` is refused
    * (`PersonaValidationError` at `context` / `tokenBudget`) before anything is read.
    */
-  async prompt(idOrSlug: string, options: PromptOptions): Promise<RenderedPrompt> {
+  async prompt(idOrSlug: string, options: PromptOptions): Promise<ServedPrompt> {
     assertActor(options?.actor);
-    assertRenderOptions(options);
-    const { actor, context, tokenBudget } = options;
+    assertRenderOptions({ context: options.context, tokenBudget: options.tokenBudget });
+    checkServing(options);
+    const { actor, context, tokenBudget, label, subject } = options;
+    if (label !== undefined && label !== LATEST_LABEL) return this.promptByLabel(idOrSlug, label, subject, actor, context, tokenBudget);
     return reading(this.dataSource, async (manager) => {
       const links = await this.resolver.loadLineage(manager, idOrSlug, actor);
+      const served = { version: links[0].version, label: label ?? null };
       const lineageKey = links.map((l) => `${l.id}@${l.version}`).join('>');
       const promptKey = JSON.stringify([lineageKey, context ?? null, tokenBudget ?? null]);
       const cached = this.prompts.get(promptKey);
-      if (cached) return structuredClone(cached);
+      if (cached) return { ...structuredClone(cached), ...served };
       let persona = this.personas.get(lineageKey);
       if (!persona) {
         const rows = await findPersonasByIds(manager, links.map((l) => l.id));
@@ -111,7 +135,32 @@ export class PersonaRuntime {
       }
       const rendered = renderSystemPrompt(persona, { context, tokenBudget, counter: this.options.counter });
       this.prompts.set(promptKey, rendered);
-      return structuredClone(rendered);
+      return { ...structuredClone(rendered), ...served };
+    });
+  }
+
+  /**
+   * Serving by label: the lineage as served (the named persona at its labelled version, ancestors
+   * at their version of the same label, else current) is read on every call, so a label move is
+   * seen on the next one; the merge and the render are cached under the served versions (never
+   * under the label, so a split picked at random is never taken for the label's only version).
+   */
+  private async promptByLabel(idOrSlug: string, label: string, subject: string | undefined, actor: Actor, context: string | undefined, tokenBudget: number | undefined): Promise<ServedPrompt> {
+    return reading(this.dataSource, async (manager) => {
+      const { lineage, version } = await servedLineage(manager, idOrSlug, label, subject, actor, this.options.maxDepth);
+      const served = { version, label };
+      const lineageKey = lineage.map((p) => `${p.id}@${p.version}`).join('>');
+      const promptKey = JSON.stringify([lineageKey, context ?? null, tokenBudget ?? null]);
+      const cached = this.prompts.get(promptKey);
+      if (cached) return { ...structuredClone(cached), ...served };
+      let persona = this.personas.get(lineageKey);
+      if (!persona) {
+        persona = mergeLineage(lineage).persona;
+        this.personas.set(lineageKey, persona);
+      }
+      const rendered = renderSystemPrompt(persona, { context, tokenBudget, counter: this.options.counter });
+      this.prompts.set(promptKey, rendered);
+      return { ...structuredClone(rendered), ...served };
     });
   }
 

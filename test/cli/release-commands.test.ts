@@ -41,6 +41,9 @@ describe('persona label / diff / update -m / metrics --by-version (CLI)', () => 
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/label/);
     expect((await persona('label', 'set', 'helper', 'production', '9')).err).toMatch(/REVISION_NOT_FOUND/);
+    const served = await persona('--json', 'render', 'helper', '--label', 'canary', '--subject', 'user-42');
+    expect(JSON.parse(served.out)).toMatchObject({ label: 'canary', version: expect.any(Number) });
+    expect((await persona('--json', 'render', 'helper', '--label', 'production')).out).toContain('Be brief.');
     expect((await persona('label', 'rm', 'helper', 'canary')).code).toBe(0);
     expect((await persona('label', 'rm', 'helper', 'canary')).err).toMatch(/LABEL_NOT_FOUND/);
     expect((await persona('label', 'policy', 'helper', 'production', '-f', file('policy.json', { checks: [{ mustInclude: ['brief'] }] }))).code).toBe(0);

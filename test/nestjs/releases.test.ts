@@ -54,6 +54,10 @@ describeEachEngine('REST releases', (ctx) => {
     const series = await request(url).get('/personas/r/metrics/series?bucket=hour&version=2').set(alice).expect(200);
     expect(series.body.reduce((n: number, b: { interactions: number }) => n + b.interactions, 0)).toBe(1);
     await request(url).get('/personas/r/metrics/series?bucket=minute').set(alice).expect(400);
+    const rendered = await request(url).post('/personas/r/render').set(bob).send({ label: 'production', subject: 'user-1', context: 'hi' }).expect(200);
+    expect(rendered.body).toMatchObject({ version: 1, label: 'production' });
+    expect(rendered.body.text).toContain('Say hello.');
+    expect((await request(url).post('/personas/r/render').set(bob).send({ label: 'nope' }).expect(404)).body.code).toBe('LABEL_NOT_FOUND');
     await request(url).delete('/personas/r/labels/production').set(alice).expect(204);
     expect(created.body.id).toBeDefined();
   });
