@@ -30,8 +30,12 @@ export { CustomizableField, CUSTOMIZABLE_FIELD_TYPES } from './models/customizab
 export type { CustomizableFieldType } from './models/customizable-field';
 export { PersonaMetrics } from './models/persona-metrics.entity';
 
-export { Model, validateModel, fromJSON, toPlain, fieldsSet, setFieldPaths, schemaFields, validateWithClassValidator } from './validation/model';
-export type { ModelClass, ModelInput, ToPlainOptions, ValidationResult } from './validation/model';
+export { Model, validateModel, fromJSON, validateWithClassValidator } from './validation/model';
+export type { ModelClass, ModelInput, ValidationResult } from './validation/model';
+export { fieldsSet, setFieldPaths } from './validation/fields-set';
+export { schemaFields } from './validation/schema-fields';
+export { toPlain } from './validation/to-plain';
+export type { ToPlainOptions } from './validation/to-plain';
 export { customizablePersonaPaths } from './models/partial-persona';
 export { STORE_KEPT_FIELDS, NOT_FROM_TEMPLATE_FIELDS, NEVER_INHERITED } from './models/field-roles';
 export type { Actor } from './actor';

@@ -2,7 +2,9 @@ import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
 import { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { ValidationIssue } from '../errors';
-import { FIELDS_SET, HiddenSlot, MASK_FIELDS } from './hidden';
+import { FieldsSet } from './fields-set';
+import { HiddenSlot } from './hidden';
+import { joinPath } from './paths';
 
 /**
  * Validation plans compiled once per class from the class-validator decorators, so that the
@@ -84,11 +86,12 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
   const plan = planOf(cls);
   const instance = new plan.cls() as Record<string, unknown>;
   let unknown: string[] | undefined;
-  let mask = 0;
+  // Which fields the input gives, recorded as they are copied.
+  let given = FieldsSet.none(plan.cls);
   for (const key of Object.keys(plain)) {
     let value = plain[key];
     const property = plan.byName.get(key);
-    if (property && value !== null && value !== undefined && property.index < MASK_FIELDS) mask |= 1 << property.index;
+    if (property && value !== null && value !== undefined) given = FieldsSet.add(given, key, property.index);
     if (!property) {
       // Never assigned: a key such as "toJSON" or "applyDefaults" must not replace a method.
       // (class-transformer drops such keys silently; here they are refused as unknown fields.)
@@ -100,8 +103,7 @@ export function build(cls: new () => object, plain: Record<string, unknown>): ob
     instance[key] = value;
   }
   if (unknown) unknownKeys.set(instance, unknown);
-  // Which fields the input gave, as a bit mask over the plan's properties (schema order).
-  if (plan.properties.length <= MASK_FIELDS) FIELDS_SET.set(instance, mask);
+  FieldsSet.record(instance, given);
   return instance;
 }
 
@@ -112,10 +114,6 @@ function buildNested(type: new () => object, value: object): unknown {
   if (Array.isArray(value)) return value.map((v) => (v !== null && typeof v === 'object' ? buildNested(type, v) : v));
   if (value instanceof Date) return value;
   return build(type, value as Record<string, unknown>);
-}
-
-function join(parent: string, key: string | number): string {
-  return typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
 }
 
 function messageOf(check: Check, object: object, value: unknown, path: string, property: string): string {
@@ -135,10 +133,10 @@ export function validateInstance(instance: object, path: string, issues: Validat
   }
   const record = instance as Record<string, unknown>;
   const unknown = unknownKeys.get(instance);
-  if (unknown) for (const key of unknown) issues.push({ path: join(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+  if (unknown) for (const key of unknown) issues.push({ path: joinPath(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
   for (const key in record) {
     if (!plan.byName.has(key) && Object.prototype.hasOwnProperty.call(record, key)) {
-      issues.push({ path: join(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+      issues.push({ path: joinPath(path, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
     }
   }
   // One arguments object per instance, as class-validator's validators read it (object, constraints).
@@ -160,20 +158,20 @@ export function validateInstance(instance: object, path: string, issues: Validat
         }
       } else ok = check.instance.validate(value, args);
       if (!ok) {
-        const at = join(path, property.name);
+        const at = joinPath(path, property.name);
         issues.push({ path: at, constraint: check.type, message: messageOf(check, instance, value, at, property.name) });
         failed = true;
         break;
       }
     }
     if (failed || !property.nested || value === undefined) continue;
-    validateNested(value, join(path, property.name), property.name, false, issues);
+    validateNested(value, joinPath(path, property.name), property.name, false, issues);
   }
 }
 
 /** class-validator's nested validation: arrays (at any depth) element by element, objects by their own rules. */
 function validateNested(value: unknown, at: string, name: string, each: boolean, issues: ValidationIssue[]): void {
-  if (Array.isArray(value)) value.forEach((element, i) => validateNested(element, join(at, i), name, true, issues));
+  if (Array.isArray(value)) value.forEach((element, i) => validateNested(element, joinPath(at, i), name, true, issues));
   else if (value instanceof Object) validateInstance(value as object, at, issues);
   else issues.push({ path: at, constraint: ValidationTypes.NESTED_VALIDATION, message: `${each ? 'each value in ' : ''}nested property ${name} must be either object or array` });
 }

@@ -1,5 +1,9 @@
 import { Transform } from 'class-transformer';
 import { ValidateBy, ValidationOptions } from 'class-validator';
+import * as paths from './paths';
+
+/** Moved to paths.ts; a plain copy here, not `export … from`, which would make this module's exports a slow dictionary (see model.ts). */
+export const { formatPath } = paths;
 
 /** The persona slug rule: lowercase words of letters and digits joined by single hyphens. */
 export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -12,11 +16,16 @@ const BCP47_PATTERN = /^(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}|[a-zA-Z]{4,8})(?:-
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+/** An object literal or `JSON.parse` output (of any realm), or an object without a prototype: no array, no class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
   const proto = Object.getPrototypeOf(value);
   // Any realm's Object.prototype (Jest, vm contexts) or none.
   return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return !Array.isArray(value) && isPlainObject(value);
 }
 
 /**
@@ -26,6 +35,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * a bound that keeps every recursive walk of ours far from the stack limit.
  */
 export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Deepest nesting accepted in any input, free JSON included: an object or list at most this many
+ * keys or indexes below the root of the input (`metadata.a.b` is 3 levels down). Enforced while
+ * sanitising, which never descends past it, so no later recursive walk can overflow the stack;
+ * `toPlain` writes no deeper.
+ */
+export const MAX_INPUT_DEPTH = MAX_JSON_DEPTH;
 
 /**
  * True when the value is made only of what JSON can carry (finite numbers, no functions, no
@@ -123,15 +140,6 @@ function plainKeys(node: object): readonly string[] | undefined {
   return isRecord(node) ? Object.keys(node) : undefined;
 }
 
-/** A path of keys and indexes as the issues spell it: `settings.providers[0].apiKey`. */
-export function formatPath(path: readonly (string | number)[], prefix = ''): string {
-  let out = prefix;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else out = out ? `${out}.${key}` : key;
-  }
-  return out;
-}
 
 /**
  * Dates come as `Date` or ISO 8601 text; anything else is left as is so that `@IsDate` refuses

@@ -37,14 +37,3 @@ export class HiddenSlot<T> {
 
 /** One descriptor for every slot write (the value is put in for the call and taken out after). */
 const DESCRIPTOR: PropertyDescriptor = { value: undefined, writable: true, configurable: true, enumerable: false };
-
-/**
- * The fields each model instance's caller gave: a bit mask over its class's schema fields (a
- * number, so a large import holds no copy of its input; set by the compiled builder), until
- * first asked for as a Set (see `fieldsSet`). Classes of more than {@link MASK_FIELDS} fields
- * keep a Set from the start.
- */
-export const FIELDS_SET = new HiddenSlot<ReadonlySet<string> | number>('fieldsSet');
-
-/** Most schema fields a fields-set mask holds (bits of a 32-bit integer, sign bit left alone). */
-export const MASK_FIELDS = 31;
