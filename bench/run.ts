@@ -181,7 +181,7 @@ function rowsOf(personas: PersonaConfiguration[], now: Date, json: (x: unknown) 
         out[table].push(r);
       });
     }
-    out.persona_revisions.push({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: json(now), snapshot: plain, fieldPaths: setFieldPaths(persona) });
+    out.persona_revisions.push({ id: uuid(), personaId: id, version: 1, changedBy: 'bench', changedAt: json(now), snapshot: plain, fieldPaths: setFieldPaths(persona), wasPublic: persona.isPublic, message: null });
     out.persona_metrics.push({ personaId: id, totalInteractions: 0, successfulInteractions: 0, failedInteractions: 0, totalInputTokens: 0, totalOutputTokens: 0, totalResponseTimeMs: 0, ratingCount: 0, ratingSum: 0, lastInteractionAt: null });
   }
   return out;
