@@ -1,3 +1,4 @@
+import { isStorableText } from './storable-text';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { isPlainObject, MAX_INPUT_DEPTH } from './constraints';
 import { Model } from './model';
@@ -44,7 +45,11 @@ function refuse(state: SanitiseState, constraint: string, message: (path: string
 function sanitise(value: unknown, state: SanitiseState): unknown {
   // -0 becomes 0: JSON cannot carry the sign, and a round trip must give back what was stored.
   if (typeof value === 'number') return Object.is(value, -0) ? 0 : value;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    // Text both engines store as given (PostgreSQL refuses U+0000; lone surrogates do not round-trip).
+    return isStorableText(value) ? value : refuse(state, 'isStorableText', (path) => `${path || 'input'} may not contain U+0000 or a lone surrogate`);
+  }
+  if (value === null || typeof value === 'boolean') return value;
   if (typeof value !== 'object') return refuse(state, 'isJsonValue', (path) => `${path || 'input'} must be a JSON value, got ${typeof value}`);
   if (value instanceof Date) return value;
   // `keys` holds one entry per level below the root: its length is the depth.
@@ -85,6 +90,10 @@ function sanitise(value: unknown, state: SanitiseState): unknown {
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) {
         refuse(state, 'forbiddenKey', () => `key "${key}" is not allowed`, key);
+        continue;
+      }
+      if (!isStorableText(key)) {
+        refuse(state, 'isStorableText', (path) => `${path} (a key) may not contain U+0000 or a lone surrogate`, key);
         continue;
       }
       const child = (value as Record<string, unknown>)[key];

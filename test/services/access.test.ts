@@ -198,6 +198,10 @@ describeEachEngine('Access rules', (ctx) => {
         await expect(new InheritanceResolver(ctx.ds).resolve(bad, alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
         await expect(new TemplateService(ctx.ds).getTemplate(bad, alice)).rejects.toBeInstanceOf(PersonaNotFoundError);
         await expect(store.list({}, { id: bad })).rejects.toBeInstanceOf(PersonaValidationError);
+        // And in what is stored: refused with the path, on both engines alike (PostgreSQL would refuse U+0000 itself).
+        const error = await store.create({ name: bad, slug: 'nul', metadata: { note: bad } }, alice).catch((e) => e);
+        expect(error).toBeInstanceOf(PersonaValidationError);
+        expect(error.issues.map((i: { path: string; constraint: string }) => `${i.path}:${i.constraint}`).sort()).toEqual(['metadata.note:isStorableText', 'name:isStorableText']);
       }
     });
 
