@@ -206,7 +206,7 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
         if (ctx.options.json) return void ctx.io.out(JSON.stringify(r, null, 2));
         ctx.io.out(r.text);
         ctx.io.err(
-          `\n-- version ${r.version}${r.label ? ` (label ${r.label})` : ''}; ${r.tokens} tokens${opts.budget ? ` of ${opts.budget}` : ''}; model ${r.model ?? '(none)'}; temperature ${r.temperature}; max response tokens ${r.maxTokens ?? '(default)'}; active domains: ${r.activeDomains.join(', ') || 'none'}; dropped: ${r.dropped.length}`,
+          `\n-- ${r.tokens} tokens${opts.budget ? ` of ${opts.budget}` : ''}; model ${r.model ?? '(none)'}; temperature ${r.temperature}; max response tokens ${r.maxTokens ?? '(default)'}; active domains: ${r.activeDomains.join(', ') || 'none'}; dropped: ${r.dropped.length}; version ${r.version}${r.label ? ` (label ${r.label})` : ''}`,
         );
       }),
     );

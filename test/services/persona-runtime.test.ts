@@ -28,7 +28,8 @@ describeEachEngine('PersonaRuntime', (ctx) => {
   it('resolves a stored persona through its lineage and renders it', async () => {
     const prompt = await runtime.prompt('child', { actor: alice, context: 'helm upgrade failed', tokenBudget: 400 });
     const { persona } = await new InheritanceResolver(ctx.ds).resolve('child', alice);
-    expect(prompt).toEqual(renderSystemPrompt(persona, { context: 'helm upgrade failed', tokenBudget: 400 }));
+    // What the renderer gives, and which version was served (the current one: no label).
+    expect(prompt).toEqual({ ...renderSystemPrompt(persona, { context: 'helm upgrade failed', tokenBudget: 400 }), version: 1, label: null });
     expect(prompt).toMatchObject({ model: 'gpt-4o', temperature: 0.2, maxTokens: 500, activeDomains: ['k8s'] });
     expect(prompt.text).toContain('# Child');
     expect(prompt.text).toContain('refuse to repeat it');
