@@ -174,6 +174,12 @@ function checkEvent(event: unknown, now: number): CheckedEvent {
   };
 }
 
+/** The stored counters of a PersonaMetrics (what `recompute` writes back). */
+function toPlainCounters(m: PersonaMetrics): Record<string, unknown> {
+  const { personaId, totalInteractions, successfulInteractions, failedInteractions, totalInputTokens, totalOutputTokens, totalResponseTimeMs, ratingCount, ratingSum, lastInteractionAt } = m;
+  return { personaId, totalInteractions, successfulInteractions, failedInteractions, totalInputTokens, totalOutputTokens, totalResponseTimeMs, ratingCount, ratingSum, lastInteractionAt };
+}
+
 /** A time given as a Date or ISO 8601 text with a zone, at `path`; NaN when neither. */
 function timeOf(value: unknown): number {
   if (types.isDate(value)) return Date.prototype.getTime.call(value);
@@ -305,38 +311,9 @@ export class MetricsService {
       const persona = await this.findPersona(manager, personaId, actor, true);
       const id = persona.id;
       if (actor) assertCanWrite(actor, persona, `the metrics of persona ${id}`);
-      const L = INTERACTION_LIMITS;
-      // Each term is clamped into its event range first, so a sum cannot pass SQLite's 2^63 − 1
-      // below ~9·10^11 rows per persona (PostgreSQL sums bigint as numeric, which never overflows,
-      // and hands it back as text); counterFromSum turns either into a number capped at 2^53 − 1.
-      const within = (column: string, min: number, max: number) => `CASE WHEN ${column} < ${min} THEN ${min} WHEN ${column} > ${max} THEN ${max} ELSE ${column} END`;
-      const row = await manager
-        .getRepository(PersonaInteraction)
-        .createQueryBuilder('i')
-        .select('COUNT(*)', 'total')
-        .addSelect('SUM(CASE WHEN i.success THEN 1 ELSE 0 END)', 'successful')
-        .addSelect(`SUM(${within('i.inputTokens', 0, L.maxTokens)})`, 'input')
-        .addSelect(`SUM(${within('i.outputTokens', 0, L.maxTokens)})`, 'output')
-        .addSelect(`SUM(${within('i.latencyMs', 0, L.maxLatencyMs)})`, 'latency')
-        .addSelect('COUNT(i.rating)', 'ratingCount')
-        .addSelect(`SUM(${within('i.rating', L.minRating, L.maxRating)})`, 'ratingSum')
-        .addSelect('MAX(CASE WHEN i.at <= :horizon THEN i.at END)', 'last')
-        .where('i.personaId = :personaId', { personaId: id, horizon: this.dateParam(new Date(Date.now() + L.maxFutureSkewMs)) })
-        .getRawOne<Record<string, unknown>>();
-      const total = counterFromSum(row?.total);
-      const successful = counterFromSum(row?.successful);
-      const lastRaw = row?.last;
-      const values = {
-        totalInteractions: total,
-        successfulInteractions: successful,
-        failedInteractions: total - successful,
-        totalInputTokens: counterFromSum(row?.input),
-        totalOutputTokens: counterFromSum(row?.output),
-        totalResponseTimeMs: counterFromSum(row?.latency),
-        ratingCount: counterFromSum(row?.ratingCount),
-        ratingSum: counterFromSum(row?.ratingSum),
-        lastInteractionAt: lastRaw == null ? null : this.parseDate(lastRaw),
-      };
+      // One group of all the persona's events; a row dated past the allowed skew does not set lastInteractionAt.
+      const [row] = await this.aggregate(manager, id, null, { lastBefore: this.dateParam(new Date(Date.now() + INTERACTION_LIMITS.maxFutureSkewMs)) });
+      const { personaId: _p, ...values } = toPlainCounters(this.metricsOf(id, row ?? {}));
       await manager.createQueryBuilder().insert().into(PersonaMetrics).values({ personaId: id }).orIgnore().updateEntity(false).execute();
       await manager.createQueryBuilder().update(PersonaMetrics).set(values as never).where('personaId = :personaId', { personaId: id }).updateEntity(false).execute();
       return this.load(manager, id);
@@ -430,14 +407,25 @@ export class MetricsService {
     return `CAST((julianday(i.at) - julianday('${this.dateParam(new Date(start))}')) * 86400000 / ${size} AS INTEGER)`;
   }
 
-  /** Counters per group (`grp`) of the persona's events, optionally within [from, to) and for one version. */
-  private async aggregate(manager: EntityManager, personaId: string, group: string, where: { from?: unknown; to?: unknown; version?: number }): Promise<Record<string, unknown>[]> {
+  /**
+   * Counters per group (`grp`; one group of everything when `group` is null) of the persona's
+   * events, optionally within [from, to), for one version, and with `last` only from events up to
+   * `lastBefore`. Each term is clamped into its event range first, so a sum cannot pass SQLite's
+   * 2^63 − 1 below ~9·10^11 rows per persona (PostgreSQL sums bigint as numeric and hands it back
+   * as text); counterFromSum turns either into a number capped at 2^53 − 1.
+   */
+  private async aggregate(
+    manager: EntityManager,
+    personaId: string,
+    group: string | null,
+    where: { from?: unknown; to?: unknown; version?: number; lastBefore?: unknown },
+  ): Promise<Record<string, unknown>[]> {
     const L = INTERACTION_LIMITS;
     const within = (column: string, min: number, max: number) => `CASE WHEN ${column} < ${min} THEN ${min} WHEN ${column} > ${max} THEN ${max} ELSE ${column} END`;
     const qb = manager
       .getRepository(PersonaInteraction)
       .createQueryBuilder('i')
-      .select(group, 'grp')
+      .select(group ?? '0', 'grp')
       .addSelect('COUNT(*)', 'total')
       .addSelect('SUM(CASE WHEN i.success THEN 1 ELSE 0 END)', 'successful')
       .addSelect(`SUM(${within('i.inputTokens', 0, L.maxTokens)})`, 'input')
@@ -445,10 +433,10 @@ export class MetricsService {
       .addSelect(`SUM(${within('i.latencyMs', 0, L.maxLatencyMs)})`, 'latency')
       .addSelect('COUNT(i.rating)', 'ratingCount')
       .addSelect(`SUM(${within('i.rating', L.minRating, L.maxRating)})`, 'ratingSum')
-      .addSelect('MAX(i.at)', 'last')
-      .where('i.personaId = :personaId', { personaId })
-      .andWhere(group === 'i.version' ? 'i.version IS NOT NULL' : '1 = 1')
-      .groupBy(group);
+      .addSelect(where.lastBefore === undefined ? 'MAX(i.at)' : 'MAX(CASE WHEN i.at <= :lastBefore THEN i.at END)', 'last')
+      .where('i.personaId = :personaId', { personaId, ...(where.lastBefore === undefined ? {} : { lastBefore: where.lastBefore }) })
+      .andWhere(group === 'i.version' ? 'i.version IS NOT NULL' : '1 = 1');
+    if (group) qb.groupBy(group);
     if (where.from !== undefined) qb.andWhere('i.at >= :from AND i.at < :to', { from: where.from, to: where.to });
     if (where.version !== undefined) qb.andWhere('i.version = :version', { version: where.version });
     return qb.getRawMany<Record<string, unknown>>();
