@@ -1,8 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { PersonaModule } from '../../src/nestjs';
 import { describeEachEngine } from '../support/engines';
+import { bootRest } from '../support/rest';
 
 const alice = { 'x-actor-id': 'alice' };
 const bob = { 'x-actor-id': 'bob' };
@@ -11,10 +10,7 @@ describeEachEngine('REST API security', (ctx) => {
   let app: INestApplication;
   let url: string;
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [PersonaModule.forRoot({ dataSource: ctx.ds, http: true })] }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url } = await bootRest(ctx.ds));
   });
   afterAll(async () => {
     await app.close();
