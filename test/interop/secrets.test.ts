@@ -343,7 +343,9 @@ describe('the review leaks are closed', () => {
     expect(droppedWarning({ path: 'settings.cfg', by: 'nested', inner: ['apiKey'] })).toBe('left out settings.cfg: it is JSON text that holds a credential (at apiKey) (secrets are never imported)');
   });
 
-  it('stays linear: a 200,000-character hostile string in under ~50 ms', () => {
+  // Measured 18–30 ms each on a quiet 2-core machine; the bound is generous so a busy CI machine does
+  // not flake, and still catches a quadratic blow-up (seconds at this size).
+  it('stays linear: a 200,000-character hostile string in well under a second', () => {
     const N = 200_000;
     const hostile: Record<string, string> = {
       dots: 'a.'.repeat(N / 2),
@@ -383,7 +385,7 @@ describe('the review leaks are closed', () => {
         stripCredentials({ text });
         best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
       }
-      expect([name, best < 50]).toEqual([name, true]);
+      expect([name, best < 1000]).toEqual([name, true]);
     }
   });
 });
