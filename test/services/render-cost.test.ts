@@ -64,7 +64,7 @@ describe('render cost (DESIGN: bounded work per request)', () => {
       const again = cpuMs(() => activeDomains(persona.knowledgeDomains, worstContext('runs', MAX_CONTEXT_LENGTH, { variant: 3 })));
       figures.push(`5,000-phrase matcher compile + match ${ms.toFixed(0)}, match ${again.ms.toFixed(1)}`);
       expect(ms).toBeLessThan(1000);
-      expect(again.ms).toBeLessThan(100);
+      expect(again.ms).toBeLessThan(1000); // measured 8.5 ms; generous so a busy CI machine does not flake
       expect(result.size).toBe(0); // near misses only
     });
   });
