@@ -1,5 +1,6 @@
 import o200kRanks from 'gpt-tokenizer/cjs/bpeRanks/o200k_base';
 import { GptEncoding } from 'gpt-tokenizer/cjs/GptEncoding';
+import { BoundedCache } from './bounded-cache';
 
 /** Counts the tokens of a text. The default is gpt-tokenizer's o200k_base (GPT-4o family), counted in segments. */
 export type TokenCounter = (text: string) => number;
@@ -109,38 +110,26 @@ export function tokenSegments(text: string): string[] {
 }
 
 /**
- * Remembered counts of segments (and of whole texts up to {@link WHOLE_TEXT_MEMO_LENGTH}), in two
- * generations (a cheap least-recently-used): a hit in the old generation moves to the young one;
- * when the young one holds {@link MEMO_GENERATION_CHARS} characters of keys it becomes the old
- * one, so at most twice that many are kept (32 MiB). A persona renders on every request with a
- * new context: with its counts remembered, rendering a 3.9-million-character persona again takes
- * about 20 ms instead of the 0.4–9 s of counting it (bench group "worst").
+ * Remembered counts of segments, and of whole texts up to {@link WHOLE_TEXT_MEMO_LENGTH}: at most
+ * 16 million characters of keys (32 MiB) and a million entries. A persona renders on every
+ * request with a new context, and its texts are counted again each time.
  */
-const MEMO_GENERATION_CHARS = 8_000_000;
-let young = new Map<string, number>();
-let old = new Map<string, number>();
-let youngChars = 0;
+// Pays (npm run bench, medians): the worst persona again 18–26 ms with it, 2.6–8.2 s without; render + fit 0.029 → 0.185 ms.
+const counts = new BoundedCache<string, number>({ maxEntries: 1_000_000, maxWeight: 16_000_000, weigh: (key) => key.length });
 
 function countSegment(segment: string): number {
-  let n = young.get(segment);
-  if (n !== undefined) return n;
-  n = old.get(segment);
-  if (n === undefined) n = encoder.countTokens(segment, AS_TEXT);
-  remember(segment, n);
+  let n = counts.get(segment);
+  if (n === undefined) {
+    n = encoder.countTokens(segment, AS_TEXT);
+    remember(segment, n);
+  }
   return n;
 }
 
 function remember(text: string, n: number): void {
   // A slice keeps the whole text it was cut from alive: a key holds a copy of its own characters
   // (short strings are never slices).
-  const key = text.length > 12 ? (text + ' ').slice(0, -1) : text;
-  if (youngChars + key.length > MEMO_GENERATION_CHARS) {
-    old = young;
-    young = new Map();
-    youngChars = 0;
-  }
-  young.set(key, n);
-  youngChars += key.length;
+  counts.set(text.length > 12 ? (text + ' ').slice(0, -1) : text, n);
 }
 
 /**
@@ -153,13 +142,11 @@ export const o200kTokenCounter: TokenCounter = (text) => {
   if (text.length <= TOKEN_SEGMENT_LENGTH) return text.length ? countSegment(text) : 0;
   // A persona's long texts (instructions, knowledge) are counted again on every render: their
   // total is remembered too, and a string caches its own hash, so that costs no rescan.
+  // Pays (npm run bench, medians): the worst persona again, runs 16.7 → 18.4 ms and unicode 15.5 → 17.8 ms without it.
   const whole = text.length <= WHOLE_TEXT_MEMO_LENGTH;
   if (whole) {
-    const n = young.get(text) ?? old.get(text);
-    if (n !== undefined) {
-      if (!young.has(text)) remember(text, n);
-      return n;
-    }
+    const n = counts.get(text);
+    if (n !== undefined) return n;
   }
   let total = 0;
   forEachTokenSegment(text, (start, end) => {
@@ -174,7 +161,5 @@ const WHOLE_TEXT_MEMO_LENGTH = 131_072;
 
 /** Forgets every remembered segment count (for benchmarks of a cold render). */
 export function clearTokenCountMemo(): void {
-  young = new Map();
-  old = new Map();
-  youngChars = 0;
+  counts.clear();
 }
