@@ -1,4 +1,4 @@
-import { EntityManager } from 'typeorm';
+import { Driver, EntityManager } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Model } from '../validation/model';
 
@@ -26,13 +26,34 @@ export function tableOf(manager: EntityManager, cls: Function): EntityTable {
   return t;
 }
 
+/** Column types whose driver value is already the entity's value, on both engines (no transformer). */
+const AS_IS: ReadonlySet<unknown> = new Set([String, 'varchar', 'character varying', 'text', 'uuid', 'integer', 'int', 'float', 'double precision', 'real']);
+
+/**
+ * How the driver turns a stored value of `column` into the entity's: the identity for text and
+ * plain numbers, else TypeORM's own `prepareHydratedValue` (booleans, dates, JSON, enums,
+ * transformers). Chosen once per column, so a load does not walk the driver's type switch per cell.
+ */
+export function hydratedValue(driver: Driver, column: ColumnMetadata): (value: unknown) => unknown {
+  if (!column.transformer && AS_IS.has(column.type)) return (value) => value;
+  return (value) => driver.prepareHydratedValue(value, column);
+}
+
+const converters = new WeakMap<EntityTable, Map<Driver, ((value: unknown) => unknown)[]>>();
+
 /** One instance from one raw row, through the column metadata and the driver's conversions; `omit` columns are skipped. */
 export function hydrate(manager: EntityManager, t: EntityTable, raw: Record<string, unknown>, omit?: ReadonlySet<string>): object {
   const driver = manager.connection.driver;
+  let byDriver = converters.get(t);
+  if (!byDriver) converters.set(t, (byDriver = new Map()));
+  let convert = byDriver.get(driver);
+  if (!convert) byDriver.set(driver, (convert = t.columns.map((column) => hydratedValue(driver, column))));
   const entity = t.create() as Record<string, unknown>;
-  for (const column of t.columns) {
+  for (let i = 0; i < t.columns.length; i++) {
+    const column = t.columns[i];
     if (omit?.has(column.propertyName)) continue;
-    const value = driver.prepareHydratedValue(raw[column.databaseName], column);
+    const stored = raw[column.databaseName];
+    const value = stored === null || stored === undefined ? driver.prepareHydratedValue(stored, column) : convert[i](stored);
     if (column.embeddedMetadata) column.setEntityValue(entity, value);
     else entity[column.propertyName] = value;
   }

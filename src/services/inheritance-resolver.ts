@@ -116,7 +116,14 @@ export function mergeLineage(lineage: PersonaConfiguration[]): ResolvedPersona {
   const selfId = self.id as string;
   const provenance: Record<string, string> = {};
   const plain: Plain = {};
-  const full = toPlain(self);
+  // Each model's plain form once (a merge reads many fields of the same ancestor).
+  const plainForms = new Map<object, Plain>();
+  const plainOf = (model: object): Plain => {
+    let form = plainForms.get(model);
+    if (!form) plainForms.set(model, (form = toPlain(model) as Plain));
+    return form;
+  };
+  const full = plainOf(self);
 
   // Identity is the persona's own: what it set is given as set; what the store keeps is copied
   // onto the result afterwards, so the result reports the same fields set as the persona itself.
@@ -133,7 +140,7 @@ export function mergeLineage(lineage: PersonaConfiguration[]): ResolvedPersona {
     if (skip.has(field)) continue;
     const source = nearestSetting(field);
     if (source) {
-      plain[field] = (toPlain(source) as Plain)[field];
+      plain[field] = plainOf(source)[field];
       provenance[field] = source.id as string;
     } else provenance[field] = 'default';
   }
@@ -149,7 +156,7 @@ export function mergeLineage(lineage: PersonaConfiguration[]): ResolvedPersona {
     for (const sub of subFields) {
       const source = lineage.find((p) => fieldsSet(p).has(field) && fieldsSet((p as unknown as Plain)[field] as object).has(sub));
       if (!source) continue;
-      merged[sub] = (toPlain((source as unknown as Plain)[field] as object) as Plain)[sub];
+      merged[sub] = plainOf((source as unknown as Plain)[field] as object)[sub];
       provenance[`${field}.${sub}`] = source.id as string;
       any = true;
     }

@@ -149,42 +149,68 @@ function addSetPaths(model: object, prefix: string, out: string[]): void {
 }
 
 /**
- * Restores what {@link setFieldPaths} wrote, after a load from the database. Keys that are no
+ * Stored field paths compiled for {@link applyFieldPaths}: per model the paths name (its route
+ * from the root: keys and list indexes), the keys given of it. Compiled once per distinct list, so
+ * personas of one shape share one plan and a load parses no path.
+ */
+export type FieldPathsPlan = { readonly owners: readonly { readonly route: readonly (string | number)[]; readonly keys: readonly string[] }[] };
+
+/** Compiles what {@link setFieldPaths} wrote; paths that do not parse are left out. */
+export function compileFieldPaths(paths: readonly unknown[]): FieldPathsPlan {
+  const owners = new Map<string, { route: (string | number)[]; keys: string[] }>();
+  const own = (route: (string | number)[], key: string) => {
+    const id = JSON.stringify(route);
+    let owner = owners.get(id);
+    if (!owner) owners.set(id, (owner = { route: [...route], keys: [] }));
+    if (!owner.keys.includes(key)) owner.keys.push(key);
+  };
+  for (const path of Array.isArray(paths) ? paths : []) {
+    const steps = typeof path === 'string' ? parsePath(path) : null;
+    if (!steps) continue;
+    const route: (string | number)[] = [];
+    for (const { key, indexes } of steps) {
+      own(route, key);
+      route.push(key, ...indexes);
+    }
+  }
+  return { owners: [...owners.values()] };
+}
+
+/** The model at `route` below `model`, through models only; undefined when the route leaves them. */
+function modelAt(model: object, route: readonly (string | number)[]): object | undefined {
+  let target: unknown = model;
+  for (let i = 0; i < route.length; ) {
+    if (!(target instanceof WithFieldsSet)) return undefined;
+    target = (target as unknown as Record<string, unknown>)[route[i++] as string];
+    while (typeof route[i] === 'number') target = Array.isArray(target) ? target[route[i++] as number] : undefined;
+  }
+  return target instanceof WithFieldsSet ? target : undefined;
+}
+
+/**
+ * Restores a {@link compileFieldPaths} plan, after a load from the database. Keys that are no
  * field of their model (written by an older schema) are left out. With `fresh` (a tree just
  * loaded, with no fields set yet), only the models a path names are given a set.
  */
-export function restoreFieldPaths(model: object, paths: readonly string[], options: { fresh?: boolean } = {}): void {
-  // The models named so far and what was given of each.
-  const targets: object[] = [model];
-  const given: FieldsSet[] = [FieldsSet.none(model.constructor)];
-  let last = 0;
-  const mark = (target: object, key: string) => {
-    // Paths below one model come one after another: the last model named is the usual one.
-    let at = targets[last] === target ? last : targets.lastIndexOf(target);
-    if (at < 0) {
-      at = targets.push(target) - 1;
-      given.push(FieldsSet.none(target.constructor));
+export function applyFieldPaths(model: object, plan: FieldPathsPlan, options: { fresh?: boolean } = {}): void {
+  const named = new Set<object>();
+  for (const { route, keys } of plan.owners) {
+    const target = modelAt(model, route);
+    if (!target || named.has(target)) continue;
+    named.add(target);
+    let given = FieldsSet.none(target.constructor);
+    const indexes = schemaFieldIndexes(target.constructor);
+    for (const key of keys) {
+      const index = indexes.get(key);
+      if (index !== undefined) given = FieldsSet.add(given, key, index);
     }
-    last = at;
-    const index = schemaFieldIndexes(target.constructor).get(key);
-    if (index !== undefined) given[at] = FieldsSet.add(given[at], key, index);
-  };
-  for (const path of paths) {
-    const steps = typeof path === 'string' ? parsePath(path) : null;
-    if (!steps) continue;
-    let target: unknown = model;
-    for (let i = 0; i < steps.length && target instanceof WithFieldsSet; i++) {
-      const { key, indexes } = steps[i];
-      mark(target, key);
-      if (i === steps.length - 1) break;
-      let next: unknown = (target as unknown as Record<string, unknown>)[key];
-      for (const index of indexes) next = Array.isArray(next) ? next[index] : undefined;
-      target = next;
-    }
+    FieldsSet.record(target, given);
   }
-  for (let i = 0; i < targets.length; i++) FieldsSet.record(targets[i], given[i]);
+  if (!named.has(model)) {
+    named.add(model);
+    FieldsSet.record(model, FieldsSet.none(model.constructor));
+  }
   if (options.fresh) return;
-  const named = new Set(targets);
   const visitAll = (m: unknown) => {
     if (!(m instanceof WithFieldsSet)) return;
     if (!named.has(m)) FieldsSet.record(m, FieldsSet.none(m.constructor));
@@ -194,4 +220,9 @@ export function restoreFieldPaths(model: object, paths: readonly string[], optio
     }
   };
   visitAll(model);
+}
+
+/** Restores what {@link setFieldPaths} wrote: {@link applyFieldPaths} of {@link compileFieldPaths}. */
+export function restoreFieldPaths(model: object, paths: readonly string[], options: { fresh?: boolean } = {}): void {
+  applyFieldPaths(model, compileFieldPaths(paths), options);
 }

@@ -24,7 +24,7 @@ import * as plainForm from './to-plain';
  * declare each name, then redefine it as a getter, which turns this module's exports into a
  * dictionary and slows every `instanceof Model` elsewhere (toPlain 161 → 145 ops/ms with them).
  */
-export const { fieldsSet, restoreFieldPaths, setFieldPaths } = fields;
+export const { applyFieldPaths, compileFieldPaths, fieldsSet, restoreFieldPaths, setFieldPaths } = fields;
 export const { MAX_INPUT_DEPTH } = constraints;
 export const { mapErrors, VALIDATOR_OPTIONS } = reference;
 export const { sanitiseInput } = sanitising;

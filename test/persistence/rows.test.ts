@@ -85,4 +85,18 @@ describeEachEngine('rows from entity metadata', (ctx) => {
       expect(update.match(/" = /g)?.length).toBe(expected.length + 2); // + WHERE id and version
     }
   });
+  it('loads children in position order whatever order the database aggregates them in', async () => {
+    const store = new PersonaStore(ctx.ds);
+    const alice = { id: 'alice' };
+    const names = ['first', 'second', 'third', 'fourth'];
+    await store.create({ name: 'P', slug: 'ordered', behaviorRules: names.map((name, i) => ({ name, condition: 'c', action: 'a', priority: i })) }, alice);
+    // Rewrite the positions backwards and back, so rowid order and position order disagree.
+    const [{ id }] = await ctx.ds.query(`SELECT id FROM personas WHERE slug = 'ordered'`);
+    const pg = ctx.ds.options.type === 'postgres';
+    await ctx.ds.query(`UPDATE persona_behavior_rules SET position = 10 - position WHERE "personaId" = ${pg ? '$1' : '?'}`, [id]);
+    const loaded = await store.get('ordered', alice);
+    expect(loaded.behaviorRules.map((r) => r.name)).toEqual([...names].reverse());
+    await ctx.ds.query(`UPDATE persona_behavior_rules SET position = 10 - position WHERE "personaId" = ${pg ? '$1' : '?'}`, [id]);
+    expect((await store.get('ordered', alice)).behaviorRules.map((r) => r.name)).toEqual(names);
+  });
 });
