@@ -59,8 +59,8 @@ export type { InstantiateOptions, TemplateListFilter } from './services/template
 export { STARTER_TEMPLATES } from './services/starter-templates';
 export { InheritanceResolver, mergeLineage } from './services/inheritance-resolver';
 export type { ResolvedPersona, InheritanceResolverOptions } from './services/inheritance-resolver';
-export { MetricsService, INTERACTION_LIMITS, MAX_SERIES_BUCKETS } from './services/metrics-service';
-export type { InteractionEvent, VersionMetrics, MetricsPoint, SeriesOptions } from './services/metrics-service';
+export { MetricsService, INTERACTION_LIMITS, MAX_SERIES_BUCKETS, MAX_INTERACTION_BATCH } from './services/metrics-service';
+export type { InteractionEvent, VersionMetrics, MetricsPoint, SeriesOptions, PersonaInteractionEvent, MetricsServiceOptions } from './services/metrics-service';
 export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions, assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, TOKEN_SEGMENT_LENGTH } from './services/prompt-renderer';
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';

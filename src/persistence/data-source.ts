@@ -13,6 +13,9 @@ import { PersonaRevision } from '../models/persona-revision.entity';
 import { PersonaLabelRow } from '../models/persona-label.entity';
 import { PersonaLabelMoveRow } from '../models/persona-label-move.entity';
 import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
+import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
+import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
 
 /** Every entity the library persists; hosts that list entities themselves add these. */
 export const PERSONA_ENTITIES = [
@@ -27,6 +30,9 @@ export const PERSONA_ENTITIES = [
   PersonaLabelRow,
   PersonaLabelMoveRow,
   PersonaLabelPolicyRow,
+  PersonaMetricRollup,
+  PersonaLatencyBin,
+  PersonaLogHorizon,
 ] as const;
 
 /** The engines the library supports. */

@@ -9,6 +9,9 @@ import { PersonaMetrics } from '../models/persona-metrics.entity';
 import { PersonaTemplate } from '../models/persona-template.entity';
 import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { PersonaRevision } from '../models/persona-revision.entity';
+import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
+import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
 import {
   childIds,
   DEFAULT_MAX_INHERITANCE_DEPTH,
@@ -229,7 +232,7 @@ export class PersonaStore {
       const blocking = children.filter((c) => canWrite(actor, c)).map((c) => c.id as string).sort();
       if (blocking.length) throw new PersonaInUseError(idOrSlug, blocking);
       for (const child of children) await this.detach(manager, child, actor, current.slug);
-      for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetrics]) {
+      for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetricRollup, PersonaLatencyBin, PersonaLogHorizon, PersonaMetrics]) {
         await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: current.id }).execute();
       }
       await manager.createQueryBuilder().delete().from(PersonaConfiguration).where('id = :id', { id: current.id }).execute();
