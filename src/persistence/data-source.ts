@@ -16,6 +16,7 @@ import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
 import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
 import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
 import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
+import { PersonaTagRow } from '../models/persona-tag.entity';
 
 /** Every entity the library persists; hosts that list entities themselves add these. */
 export const PERSONA_ENTITIES = [
@@ -33,6 +34,7 @@ export const PERSONA_ENTITIES = [
   PersonaMetricRollup,
   PersonaLatencyBin,
   PersonaLogHorizon,
+  PersonaTagRow,
 ] as const;
 
 /** The engines the library supports. */
