@@ -25,7 +25,7 @@ import {
 } from '../persistence/metrics-rollups';
 import { looksLikeId } from '../persistence/persona-rows';
 import { canSeeVersion, readableVersions } from '../persistence/release-rows';
-import { asStorageError, inTransaction, reading } from '../persistence/transaction';
+import { asStorageError, inTransaction, markWrite, reading } from '../persistence/transaction';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
 /**
@@ -496,6 +496,7 @@ export class MetricsService {
       const target = await guardedQuery(() => this.prepare(this.dataSource.manager, group, actor));
       if (this.headroom(target, UNCHECKED_BELOW)) {
         const [sql, params] = postgresWrite(target.id, target.events, shard);
+        markWrite(this.dataSource);
         const [row] = await guardedQuery(() => this.dataSource.query(sql, params));
         if (!Number(row?.found)) throw new PersonaNotFoundError(shownId(group.personaId));
         return;
