@@ -3,15 +3,15 @@ import { PersonaLogEntry } from './persona-log-entry';
 import { bigintAsNumber } from '../validation/fields';
 
 /**
- * One recorded interaction: the log that `MetricsService.recompute` rebuilds the aggregates from.
+ * One recorded interaction: the log that `MetricsService.recompute` rebuilds the rollups from
+ * (read by persona and time; `pruneLog` deletes by time). Reads never scan it.
  * `MetricsService` writes only events within `INTERACTION_LIMITS` (latency ≤ one day, tokens
  * ≤ 10,000,000, rating 1–5, `at` from 2000 to now + 5 minutes); rows outside them can only come
  * from older versions or from hand-written SQL, and recompute reads them at the nearest bound.
  */
 @Entity('persona_interactions')
-@Index(['personaId', 'latencyMs'])
 @Index(['personaId', 'at'])
-@Index(['personaId', 'version', 'latencyMs'])
+@Index(['at'])
 export class PersonaInteraction extends PersonaLogEntry {
   /** The persona version that served the interaction (null for events recorded before versions were kept). */
   @Column({ type: 'integer', nullable: true })

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { PersonaValidationError, ValidationIssue } from '../errors';
+import { setReadYourWritesMs } from './transaction';
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
@@ -13,6 +15,10 @@ import { PersonaRevision } from '../models/persona-revision.entity';
 import { PersonaLabelRow } from '../models/persona-label.entity';
 import { PersonaLabelMoveRow } from '../models/persona-label-move.entity';
 import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
+import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
+import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
+import { PersonaTagRow } from '../models/persona-tag.entity';
 
 /** Every entity the library persists; hosts that list entities themselves add these. */
 export const PERSONA_ENTITIES = [
@@ -27,6 +33,10 @@ export const PERSONA_ENTITIES = [
   PersonaLabelRow,
   PersonaLabelMoveRow,
   PersonaLabelPolicyRow,
+  PersonaMetricRollup,
+  PersonaLatencyBin,
+  PersonaLogHorizon,
+  PersonaTagRow,
 ] as const;
 
 /** The engines the library supports. */
@@ -54,7 +64,36 @@ export type PersonaDataSourceOptions = {
    * PostgreSQL 13 and later, where `gen_random_uuid()` is built in.
    */
   installExtensions?: boolean;
+  /**
+   * PostgreSQL read replicas (connection URLs, at most 16; needs `url` for the primary), through
+   * TypeORM's replication support: reads outside a transaction go to a replica (TypeORM picks one
+   * at random per read), every write and every read inside a write go to the primary, and so do
+   * all reads for `readYourWritesMs` after a write through this data source. docs/scaling.md.
+   */
+  replicas?: string[];
+  /** After a write, how long reads stay on the primary so a caller reads what it wrote (ms, 0–60,000; default 1,000). */
+  readYourWritesMs?: number;
 };
+
+/** Most replicas {@link createDataSource} takes. */
+export const MAX_REPLICAS = 16;
+
+function checkReplicas(options: PersonaDataSourceOptions, type: PersonaDatabaseType): void {
+  const issues: ValidationIssue[] = [];
+  const { replicas, readYourWritesMs } = options;
+  if (replicas !== undefined) {
+    if (type !== 'postgres') issues.push({ path: 'replicas', constraint: 'postgresOnly', message: 'replicas are for PostgreSQL only' });
+    else if (!options.url) issues.push({ path: 'url', constraint: 'isDefined', message: 'give the primary as url when replicas are given' });
+    if (!Array.isArray(replicas) || replicas.length > MAX_REPLICAS) issues.push({ path: 'replicas', constraint: 'isArray', message: `replicas must be a list of at most ${MAX_REPLICAS} connection URLs` });
+    else replicas.forEach((url, i) => {
+      if (typeof url !== 'string' || url.length > 2000 || !/^postgres(?:ql)?:\/\//.test(url)) issues.push({ path: `replicas[${i}]`, constraint: 'isUrl', message: 'a replica is a postgres:// connection URL' });
+    });
+  }
+  if (readYourWritesMs !== undefined && (!Number.isInteger(readYourWritesMs) || readYourWritesMs < 0 || readYourWritesMs > 60_000)) {
+    issues.push({ path: 'readYourWritesMs', constraint: 'isInt', message: 'readYourWritesMs must be an integer from 0 to 60,000' });
+  }
+  if (issues.length) throw new PersonaValidationError(issues, 'options');
+}
 
 /** The engine of a data source created by {@link createDataSource} (or any TypeORM data source). */
 export function engineOf(dataSource: DataSource): PersonaDatabaseType {
@@ -97,9 +136,15 @@ export function personaDataSourceOptions(options: PersonaDataSourceOptions = {})
     synchronize: false,
     migrationsTableName: 'persona_migrations',
   };
+  checkReplicas(options, type);
   if (type === 'postgres') {
+    const replication = options.replicas?.length
+      ? // Reads default to the primary: only `reading()` (persistence/transaction.ts) sends work to a replica.
+        { replication: { master: { url: options.url }, slaves: options.replicas.map((url) => ({ url })), defaultMode: 'master' as const } }
+      : {};
     return {
       ...common,
+      ...replication,
       type: 'postgres',
       url: options.url,
       host: options.url ? undefined : (options.host ?? '127.0.0.1'),
@@ -130,7 +175,9 @@ export function personaDataSourceOptions(options: PersonaDataSourceOptions = {})
  * schema.
  */
 export function createDataSource(options: PersonaDataSourceOptions = {}): DataSource {
-  return useUtcTimestamps(new DataSource(personaDataSourceOptions(options)));
+  const dataSource = useUtcTimestamps(new DataSource(personaDataSourceOptions(options)));
+  if (options.replicas?.length) setReadYourWritesMs(dataSource, options.readYourWritesMs ?? 1000);
+  return dataSource;
 }
 
 /** Runs the pending migrations of an initialised data source; returns the names of those it ran. */

@@ -7,6 +7,7 @@ import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
+import { PersonaTagRow } from '../models/persona-tag.entity';
 import { UUID_PATTERN } from '../validation/constraints';
 import { HiddenSlot } from '../validation/hidden';
 import { applyFieldPaths, compileFieldPaths, Model, setFieldPaths } from '../validation/model';
@@ -199,10 +200,30 @@ export async function insertChildren(manager: EntityManager, personas: PersonaCo
   }
 }
 
-/** Inserts new persona rows (id, version and timestamps already set) with their children. */
+/** Inserts new persona rows (id, version and timestamps already set) with their children and list rows. */
 export async function insertPersonas(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
   await insertRows(manager, PersonaConfiguration, personas, personaRowExtra);
   await insertChildren(manager, personas);
+  await insertListRows(manager, personas);
+}
+
+/**
+ * The rows lists find personas through, besides the persona row: one per tag (`persona_tags`)
+ * and, on SQLite, the name and slug in the FTS5 trigram table `persona_search` (PostgreSQL
+ * searches the persona row itself through trigram indexes).
+ */
+async function insertListRows(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
+  await insertRows(manager, PersonaTagRow, personas.flatMap((p) => (p.tags ?? []).map((tag) => ({ personaId: p.id, tag }))));
+  if (manager.connection.options.type === 'postgres') return;
+  for (const part of chunk(personas, 5000)) {
+    await manager.query(`INSERT INTO persona_search (personaId, name, slug) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flatMap((p) => [p.id, p.name, p.slug]));
+  }
+}
+
+/** Removes the list rows of a persona (its tags go with it by foreign key too; the SQLite search row does not). */
+export async function deleteListRows(manager: EntityManager, personaId: string): Promise<void> {
+  await manager.createQueryBuilder().delete().from(PersonaTagRow).where('personaId = :id', { id: personaId }).execute();
+  if (manager.connection.options.type !== 'postgres') await manager.query('DELETE FROM persona_search WHERE personaId = ?', [personaId]);
 }
 
 /** The values a persona row holds beyond its fields: the paths of the fields its author set. */
@@ -214,6 +235,8 @@ export async function replaceChildren(manager: EntityManager, persona: PersonaCo
     await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: persona.id }).execute();
   }
   await insertChildren(manager, [persona]);
+  await deleteListRows(manager, persona.id as string);
+  await insertListRows(manager, [persona]);
 }
 
 /** The ids of personas whose `parentId` is `id`. */

@@ -48,16 +48,53 @@ function queued<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
 
 /** Runs `work` in one transaction: all of it is written, or none of it. */
 export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dataSource.options.type === 'postgres') return guarded(() => dataSource.transaction(work));
+  if (dataSource.options.type === 'postgres') {
+    markWrite(dataSource);
+    return guarded(() => dataSource.transaction(work)).finally(() => markWrite(dataSource));
+  }
   return guarded(() => queued(dataSource, () => dataSource.transaction(work)));
+}
+
+/** Data sources with read replicas: how long reads stay on the primary after a write (ms). */
+const stickiness = new WeakMap<DataSource, number>();
+/** When each such data source last wrote (ms since the epoch). */
+const lastWrite = new WeakMap<DataSource, number>();
+
+/** @internal Declares that `dataSource` has replicas, and how long reads follow a write to the primary. */
+export function setReadYourWritesMs(dataSource: DataSource, ms: number): void {
+  stickiness.set(dataSource, ms);
+}
+
+/** Notes a write through `dataSource` (reads then stay on the primary for a while, see {@link reading}). */
+export function markWrite(dataSource: DataSource): void {
+  if (stickiness.has(dataSource)) lastWrite.set(dataSource, Date.now());
+}
+
+/** True when `reading` on this data source would go to a replica now. */
+export function readsFromReplica(dataSource: DataSource): boolean {
+  const window = stickiness.get(dataSource);
+  if (window === undefined) return false;
+  return Date.now() - (lastWrite.get(dataSource) ?? 0) >= window;
 }
 
 /**
  * Runs read-only `work`. On SQLite it waits for running transactions, so it never sees a write
- * that may still be rolled back; on PostgreSQL it reads committed data from the pool.
+ * that may still be rolled back; on PostgreSQL it reads committed data from the pool: from a
+ * replica when the data source has replicas and wrote nothing in the last `readYourWritesMs`,
+ * else from the primary.
  */
 export function reading<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-  if (dataSource.options.type === 'postgres') return guarded(() => work(dataSource.manager));
+  if (dataSource.options.type === 'postgres') {
+    if (!readsFromReplica(dataSource)) return guarded(() => work(dataSource.manager));
+    return guarded(async () => {
+      const runner = dataSource.createQueryRunner('slave');
+      try {
+        return await work(runner.manager);
+      } finally {
+        await runner.release();
+      }
+    });
+  }
   return guarded(() => queued(dataSource, () => work(dataSource.manager)));
 }
 

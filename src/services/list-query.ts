@@ -24,7 +24,39 @@ export type ListFilterBase = {
   offset?: number;
   /** A whitelisted sort key, `-` in front for descending (default `name`). */
   orderBy?: string;
+  /**
+   * Keyset pagination: the `nextCursor` of the previous page (same filter and `orderBy`). The
+   * page then starts right after that row, read through the sort key's index however deep it is;
+   * `offset` must be 0 with a cursor. At most 1,000 characters.
+   */
+  cursor?: string;
+  /** `false` leaves out the count of all matching rows (`total` is null): one query less per page. Default true. */
+  withTotal?: boolean;
 };
+
+/** Longest cursor accepted, in characters. */
+export const MAX_CURSOR_LENGTH = 1000;
+
+/** A decoded cursor: the sort it belongs to, and the sort key and id of the last row of the previous page. */
+type Cursor = { orderBy: string; value: string | number; id: string };
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.orderBy, cursor.value, cursor.id]), 'utf8').toString('base64url');
+}
+
+/** The cursor, or null when it is not one this module wrote for `orderBy`. */
+function decodeCursor(text: string, orderBy: string): Cursor | null {
+  try {
+    const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(value) || value.length !== 3) return null;
+    const [o, v, id] = value as unknown[];
+    if (o !== orderBy || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
+    if (!(typeof v === 'string' && v.length <= 1000 && isStorableText(v)) && !(typeof v === 'number' && Number.isSafeInteger(v))) return null;
+    return { orderBy: o, value: v, id };
+  } catch {
+    return null;
+  }
+}
 
 /** What one kind of list accepts beyond the shared filters. */
 export type ListSpec = { sortKeys: readonly string[]; strings?: readonly string[]; enums?: Record<string, readonly string[]> };
@@ -38,7 +70,7 @@ export function checkListFilter<F extends ListFilterBase>(filter: F, spec: ListS
   const issues: ValidationIssue[] = [];
   const strings = ['tag', 'createdBy', 'search', ...(spec.strings ?? [])];
   const enums = spec.enums ?? {};
-  const known = [...strings, ...Object.keys(enums), 'isPublic', 'limit', 'offset', 'orderBy'];
+  const known = [...strings, ...Object.keys(enums), 'isPublic', 'limit', 'offset', 'orderBy', 'cursor', 'withTotal'];
   const f = (filter ?? {}) as F;
   for (const key of Object.keys(f)) if (!known.includes(key)) issues.push({ path: key, constraint: 'whitelistValidation', message: `unknown filter "${key}"` });
   const { limit = 50, offset = 0, orderBy = 'name' } = f;
@@ -64,6 +96,14 @@ export function checkListFilter<F extends ListFilterBase>(filter: F, spec: ListS
       issues.push({ path: key, constraint: 'isStorableText', message: `${key} may not contain U+0000 or a lone surrogate` });
     }
   }
+  if (f.withTotal !== undefined && typeof f.withTotal !== 'boolean') issues.push({ path: 'withTotal', constraint: 'isBoolean', message: 'withTotal must be a boolean' });
+  if (f.cursor !== undefined) {
+    if (typeof f.cursor !== 'string' || f.cursor.length > MAX_CURSOR_LENGTH || (typeof orderBy === 'string' && !decodeCursor(f.cursor, orderBy))) {
+      issues.push({ path: 'cursor', constraint: 'isCursor', message: 'cursor must be the nextCursor of a previous page with the same orderBy' });
+    } else if (offset !== 0) {
+      issues.push({ path: 'offset', constraint: 'exclusiveWith', message: 'offset must be 0 when a cursor is given' });
+    }
+  }
   if (issues.length) throw new PersonaValidationError(issues, 'filter');
   return { ...f, limit, offset, orderBy };
 }
@@ -86,11 +126,24 @@ function lowerFunction(qb: SelectQueryBuilder<ObjectLiteral>): string {
   return 'persona_lower';
 }
 
+/** How a kind of list finds rows by tag and by text, beyond the columns of its own row. */
+export type ListSources = {
+  /** SQL of the ids having the tag `:tag` (a side table); without it, tags are read from the row's JSON. */
+  tagIds?: string;
+  /** SQLite: an FTS5 trigram table (`personaId`, `name`, `slug`) that narrows a search of 3 characters or more. */
+  searchTable?: string;
+};
+
+/** One page: the rows, the count of all matching (null with `withTotal: false`), and the cursor of the next page (null on the last). */
+export type ListPage<T> = { rows: T[]; total: number | null; nextCursor: string | null };
+
 /**
  * Applies visibility (what the actor may read, from `access.ts`), equality filters, the tag
- * filter (an exact element of the JSON array, through the engine's JSON functions) and the text
- * search, then counts and fetches one page sorted by the whitelisted key with the id as
- * tie-breaker.
+ * filter (a side table, else an exact element of the JSON array) and the text search (trigram
+ * indexes on PostgreSQL, an FTS5 trigram table on SQLite, each rechecked by the exact LIKE), then
+ * counts (unless `withTotal: false`) and fetches one page sorted by the whitelisted key with the
+ * id as tie-breaker in the same direction, after the cursor's row when one is given. Every shape
+ * is served by an index: docs/scaling.md has the plans.
  */
 export async function runListQuery<T extends ObjectLiteral>(
   qb: SelectQueryBuilder<T>,
@@ -98,28 +151,62 @@ export async function runListQuery<T extends ObjectLiteral>(
   filter: ListFilterBase & { limit: number; offset: number; orderBy: string },
   equals: Record<string, unknown>,
   actor: Actor,
-): Promise<{ rows: T[]; total: number }> {
+  sources: ListSources = {},
+): Promise<ListPage<T>> {
   const a = alias;
+  const postgres = qb.connection.options.type === 'postgres';
   const visible = visibleWhere(a, actor);
   if (visible) qb.andWhere(visible.sql, visible.parameters);
   for (const [column, value] of Object.entries({ ...equals, createdBy: filter.createdBy, isPublic: filter.isPublic })) {
     if (value !== undefined) qb.andWhere(`${a}.${column} = :eq_${column}`, { [`eq_${column}`]: value });
   }
   if (filter.tag !== undefined) {
-    if (qb.connection.options.type === 'postgres') qb.andWhere(`CAST(${a}.tags AS jsonb) @> CAST(:tagJson AS jsonb)`, { tagJson: JSON.stringify([filter.tag]) });
+    if (sources.tagIds) qb.andWhere(`${a}.id IN (${sources.tagIds})`, { tag: filter.tag });
+    else if (postgres) qb.andWhere(`CAST(${a}.tags AS jsonb) @> CAST(:tagJson AS jsonb)`, { tagJson: JSON.stringify([filter.tag]) });
     else qb.andWhere(`EXISTS (SELECT 1 FROM json_each(${a}.tags) WHERE json_each.value = :tag)`, { tag: filter.tag });
   }
   if (filter.search !== undefined) {
     const lower = lowerFunction(qb as unknown as SelectQueryBuilder<ObjectLiteral>);
-    qb.andWhere(`(${lower}(${a}.name) LIKE :q ESCAPE '\\' OR ${lower}(${a}.slug) LIKE :q ESCAPE '\\')`, { q: `%${escapeLike(filter.search.toLowerCase())}%` });
+    const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
+    // PostgreSQL's default LIKE escape is the backslash already; leaving ESCAPE out keeps the trigram indexes usable.
+    const escape = postgres ? '' : ` ESCAPE '\\'`;
+    if (!postgres && sources.searchTable && [...filter.search].length >= 3) {
+      qb.andWhere(`${a}.id IN (SELECT s.personaId FROM ${sources.searchTable} s WHERE ${sources.searchTable} MATCH :fts)`, { fts: `{name slug} : "${filter.search.replace(/"/g, '""')}"` });
+    }
+    qb.andWhere(`(${lower}(${a}.name) LIKE :q${escape} OR ${lower}(${a}.slug) LIKE :q${escape})`, { q: pattern });
   }
-  const total = await qb.getCount();
+  const total = filter.withTotal === false ? null : await qb.getCount();
   const key = filter.orderBy.replace(/^-/, '');
+  const descending = filter.orderBy.startsWith('-');
+  const cursor = filter.cursor === undefined ? null : decodeCursor(filter.cursor, filter.orderBy);
+  if (cursor) {
+    const value = DATE_KEYS.has(key) ? dateValue(postgres, String(cursor.value)) : cursor.value;
+    qb.andWhere(`(${a}.${key}, ${a}.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: cursor.id });
+  }
   const rows = await qb
-    .orderBy(`${a}.${key}`, filter.orderBy.startsWith('-') ? 'DESC' : 'ASC')
-    .addOrderBy(`${a}.id`, 'ASC')
-    .offset(filter.offset)
-    .limit(filter.limit)
+    .orderBy(`${a}.${key}`, descending ? 'DESC' : 'ASC')
+    .addOrderBy(`${a}.id`, descending ? 'DESC' : 'ASC')
+    .offset(cursor ? 0 : filter.offset || undefined)
+    .limit(filter.limit + 1)
     .getMany();
-  return { rows, total };
+  const more = rows.length > filter.limit;
+  if (more) rows.length = filter.limit;
+  const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
+  const nextCursor = more && last ? encodeCursor({ orderBy: filter.orderBy, value: keyValue(last[key]), id: String(last.id) }) : null;
+  return { rows, total, nextCursor };
+}
+
+/** Sort keys that hold dates. */
+const DATE_KEYS = new Set(['createdAt', 'updatedAt']);
+
+function keyValue(value: unknown): string | number {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'number' ? value : String(value);
+}
+
+/** A date cursor value as SQL compares it: a Date on PostgreSQL, TypeORM's UTC text on SQLite. */
+function dateValue(postgres: boolean, iso: string): Date | string {
+  const date = new Date(iso);
+  if (postgres) return date;
+  return Number.isNaN(date.getTime()) ? iso : date.toISOString().replace('T', ' ').replace('Z', '');
 }

@@ -1,14 +1,31 @@
 import { types } from 'util';
 import { DataSource, EntityManager } from 'typeorm';
-import { Actor } from '../actor';
+import { Actor, isAdmin } from '../actor';
 import { AccessDeniedError, PersonaNotFoundError, PersonaValidationError, ValidationIssue } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
-import { PersonaMetrics } from '../models/persona-metrics.entity';
-import { newId } from '../persistence/ids';
 import { PersonaInteraction } from '../models/persona-interaction.entity';
+import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetrics } from '../models/persona-metrics.entity';
+import {
+  dateParam,
+  DEFAULT_SHARDS,
+  deltasOf,
+  GRAIN,
+  lockPersonaMetrics,
+  p95FromBins,
+  parseDate,
+  postgresWrite,
+  rebuildRollups,
+  ROLLUP_COUNTERS,
+  RollupCounter,
+  RollupEvent,
+  RollupSums,
+  sqliteWrite,
+  sumSql,
+} from '../persistence/metrics-rollups';
 import { looksLikeId } from '../persistence/persona-rows';
-import { inTransaction, reading } from '../persistence/transaction';
 import { canSeeVersion, readableVersions } from '../persistence/release-rows';
+import { asStorageError, inTransaction, markWrite, reading } from '../persistence/transaction';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
 /**
@@ -174,44 +191,11 @@ function checkEvent(event: unknown, now: number): CheckedEvent {
   };
 }
 
-/** The stored counters of a PersonaMetrics (what `recompute` writes back). */
-function toPlainCounters(m: PersonaMetrics): Record<string, unknown> {
-  const { personaId, totalInteractions, successfulInteractions, failedInteractions, totalInputTokens, totalOutputTokens, totalResponseTimeMs, ratingCount, ratingSum, lastInteractionAt } = m;
-  return { personaId, totalInteractions, successfulInteractions, failedInteractions, totalInputTokens, totalOutputTokens, totalResponseTimeMs, ratingCount, ratingSum, lastInteractionAt };
-}
-
-/** A time given as a Date or ISO 8601 text with a zone, at `path`; NaN when neither. */
+/** A time given as a Date or ISO 8601 text with a zone; NaN when neither. */
 function timeOf(value: unknown): number {
   if (types.isDate(value)) return Date.prototype.getTime.call(value);
   if (typeof value === 'string' && value.length <= INTERACTION_LIMITS.maxAtLength) return parseIsoWithZone(value);
   return NaN;
-}
-
-/** The counters of `persona_metrics`, and the field of an event that feeds each (for issue paths). */
-const COUNTERS = {
-  totalInteractions: '',
-  successfulInteractions: 'success',
-  failedInteractions: 'success',
-  totalInputTokens: 'inputTokens',
-  totalOutputTokens: 'outputTokens',
-  totalResponseTimeMs: 'latencyMs',
-  ratingCount: 'rating',
-  ratingSum: 'rating',
-} as const;
-type CounterName = keyof typeof COUNTERS;
-
-/** How much one event adds to each counter. */
-function deltasOf(e: CheckedEvent): Record<CounterName, number> {
-  return {
-    totalInteractions: 1,
-    successfulInteractions: e.success ? 1 : 0,
-    failedInteractions: e.success ? 0 : 1,
-    totalInputTokens: e.inputTokens,
-    totalOutputTokens: e.outputTokens,
-    totalResponseTimeMs: e.latencyMs,
-    ratingCount: e.rating === null ? 0 : 1,
-    ratingSum: e.rating ?? 0,
-  };
 }
 
 /** A caller's persona id in a message: bounded, and never a conversion that could throw. */
@@ -222,7 +206,7 @@ function shownId(personaId: unknown): string {
 
 /**
  * A count or sum read back from SQL (text for PostgreSQL's bigint and numeric, a number on SQLite)
- * as a counter: never a string, capped at 2^53 − 1 (a cap only a log edited by hand can reach).
+ * as a counter: never a string, capped at 2^53 − 1 (a cap only rows edited by hand can reach).
  */
 function counterFromSum(value: unknown): number {
   const n = Number(value ?? 0);
@@ -230,21 +214,62 @@ function counterFromSum(value: unknown): number {
   return Math.min(n, INTERACTION_LIMITS.maxCounter);
 }
 
+/** The counter of `PersonaMetrics` each rollup counter feeds, and the event field behind it (for issue paths). */
+const COUNTER_NAMES: Record<RollupCounter, [string, string]> = {
+  interactions: ['totalInteractions', ''],
+  successes: ['successfulInteractions', 'success'],
+  inputTokens: ['totalInputTokens', 'inputTokens'],
+  outputTokens: ['totalOutputTokens', 'outputTokens'],
+  latencySum: ['totalResponseTimeMs', 'latencyMs'],
+  ratingCount: ['ratingCount', 'rating'],
+  ratingSum: ['ratingSum', 'rating'],
+};
+
 /**
- * Runtime metrics: an append-only interaction log and aggregate counters kept in step with it by
- * atomic SQL increments in the same transaction; derived figures are computed on read, and
- * `recompute` rebuilds the aggregates from the log.
+ * Below this, a write needs no lock: a counter at most half full cannot be taken past 2^53 − 1 by
+ * the writes in flight at the same time (each adds at most 10,000 × 86,400,000).
+ */
+const UNCHECKED_BELOW = Math.floor(INTERACTION_LIMITS.maxCounter / 2);
+
+/** Most events one `recordInteractions` call takes. */
+export const MAX_INTERACTION_BATCH = 10_000;
+
+/** One event of a batch: an {@link InteractionEvent} and the persona it belongs to. */
+export type PersonaInteractionEvent = InteractionEvent & { personaId: string };
+
+/** Options of a {@link MetricsService}. */
+export type MetricsServiceOptions = {
+  /**
+   * Days of raw interaction log `pruneLog()` keeps when called without `before` (a positive
+   * integer up to 36,500). Default: none, the log is kept until `pruneLog({ before })` is called.
+   * Rollups are never pruned: every figure stays exact after the log is gone.
+   */
+  logRetentionDays?: number;
+  /** Rows per rollup bucket that concurrent writers spread over, 1–256 (default 16, see docs/scaling.md). */
+  shards?: number;
+};
+
+type Target = { id: string; version: number; owned: Owned; events: RollupEvent[]; sums: RollupSums };
+type Group = { personaId: string; events: CheckedEvent[]; paths: (path: string) => string };
+
+/**
+ * Runtime metrics: an append-only interaction log and, written in the same statement, per-bucket
+ * rollups (persona × version × hour, day and all time: counts, sums, last time, and a latency
+ * histogram for p95) that every read is served from, so reads cost the same at a thousand events
+ * and at a million. Each bucket is spread over `shards` rows, so concurrent writers on one busy
+ * persona rarely wait for one another; `recompute` rebuilds the rollups from the log, and
+ * `pruneLog` trims the log (the rollups stay). docs/scaling.md has the measurements.
  *
  * Every method takes the acting {@link Actor} last. With an actor, reading needs read access (a
  * persona the actor may not read is a PersonaNotFoundError, exactly like a missing one);
  * recording needs, besides read access, the owner, an admin or the role `metrics:write`;
- * `recompute` needs the owner or an admin (AccessDeniedError otherwise). **Without an actor no
- * access check is made at all:** omit it only in trusted in-process code (a job that records
- * what its own runtime served), never with anything a user sent.
+ * `recompute` needs the owner or an admin (AccessDeniedError otherwise); `pruneLog` an admin.
+ * **Without an actor no access check is made at all:** omit it only in trusted in-process code
+ * (a job that records what its own runtime served), never with anything a user sent.
  *
  * Events are validated against {@link INTERACTION_LIMITS}; a refused event (bad field, unknown
  * persona, no access, or a counter that would pass 2^53 − 1) changes nothing, neither the log nor
- * the counters.
+ * the rollups; a refused batch changes nothing at all.
  */
 export class MetricsService {
   /** The ranges events are checked against, as exported by {@link INTERACTION_LIMITS}. */
@@ -252,92 +277,171 @@ export class MetricsService {
   /** The role that may record interactions, as {@link METRICS_WRITE_ROLE}. */
   static readonly writerRole = METRICS_WRITE_ROLE;
 
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly shards: number;
+  private readonly retentionDays: number | undefined;
+  private readonly postgres: boolean;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: MetricsServiceOptions = {},
+  ) {
+    const issues: ValidationIssue[] = [];
+    const { shards = DEFAULT_SHARDS, logRetentionDays } = options ?? {};
+    if (!Number.isInteger(shards) || shards < 1 || shards > 256) issues.push({ path: 'shards', constraint: 'isInt', message: 'shards must be an integer from 1 to 256' });
+    if (logRetentionDays !== undefined && (!Number.isInteger(logRetentionDays) || logRetentionDays < 1 || logRetentionDays > 36_500)) {
+      issues.push({ path: 'logRetentionDays', constraint: 'isInt', message: 'logRetentionDays must be an integer from 1 to 36,500' });
+    }
+    if (issues.length) throw new PersonaValidationError(issues, 'options');
+    this.shards = shards;
+    this.retentionDays = logRetentionDays;
+    this.postgres = dataSource.options.type === 'postgres';
+  }
 
   /**
-   * Validates and records one interaction: appends it to the log and adds it to the counters, in
-   * one transaction. Throws PersonaValidationError for an event out of range (or one that would
-   * take a counter past 2^53 − 1, constraint `counterLimit`), PersonaNotFoundError for a persona
-   * that does not exist or that `actor` may not read, AccessDeniedError when `actor` is neither
-   * the owner, an admin nor holds `metrics:write`. Without `actor`: trusted caller, no checks.
+   * Validates and records one interaction: appends it to the log and adds it to the rollups,
+   * atomically (on PostgreSQL two round trips: one read, one statement). Throws
+   * PersonaValidationError for an event out of range (or one that would take a counter past
+   * 2^53 − 1, constraint `counterLimit`), PersonaNotFoundError for a persona that does not exist
+   * or that `actor` may not read, AccessDeniedError when `actor` is neither the owner, an admin
+   * nor holds `metrics:write`. Without `actor`: trusted caller, no checks.
    */
   async recordInteraction(personaId: string, event: InteractionEvent, actor?: Actor): Promise<void> {
     if (actor !== undefined) assertActor(actor);
     const e = checkEvent(event, Date.now());
-    await inTransaction(this.dataSource, async (manager) => {
-      const persona = await this.findPersona(manager, personaId, actor, true);
-      if (actor && !canRecordMetrics(actor, persona)) {
-        throw new AccessDeniedError(`${actor.id} may not record interactions of persona ${persona.id} (owner, admin or role ${METRICS_WRITE_ROLE} only)`, actor.id);
+    await this.write([{ personaId, events: [e], paths: (path) => path }], actor);
+  }
+
+  /**
+   * Records up to {@link MAX_INTERACTION_BATCH} events, of one persona or many, in one
+   * transaction: all of them or, on the first refusal, none. Issues are named `[i].field`. The
+   * same rules and errors as {@link recordInteraction}, per event.
+   */
+  async recordInteractions(events: PersonaInteractionEvent[], actor?: Actor): Promise<void> {
+    if (actor !== undefined) assertActor(actor);
+    if (!Array.isArray(events) || events.length < 1 || events.length > MAX_INTERACTION_BATCH) {
+      throw new PersonaValidationError([{ path: '', constraint: 'arrayLength', message: `events must be a list of 1 to ${MAX_INTERACTION_BATCH} interactions` }], 'interaction');
+    }
+    const now = Date.now();
+    const groups = new Map<string, Group>();
+    events.forEach((raw, i) => {
+      const at = (path: string) => (path ? `[${i}].${path}` : `[${i}]`);
+      const item = raw as unknown as Record<string, unknown> | null;
+      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+        throw new PersonaValidationError([{ path: at(''), constraint: 'isObject', message: 'an interaction must be an object' }], 'interaction');
       }
-      if (e.version === undefined) e.version = persona.version;
-      else if (e.version > persona.version) {
-        throw new PersonaValidationError([{ path: 'version', constraint: 'versionExists', message: `persona ${persona.id} has no version ${e.version} (its current version is ${persona.version})` }], 'interaction');
+      const { personaId, ...event } = item;
+      if (typeof personaId !== 'string' || !looksLikeId(personaId)) {
+        throw new PersonaValidationError([{ path: at('personaId'), constraint: 'isUUID', message: 'personaId must be the id of a persona' }], 'interaction');
       }
-      // Counters first: when one would pass the limit nothing is written, not even the log row.
-      await this.addToCounters(manager, persona.id, e);
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(PersonaInteraction)
-        .values({ id: newId(), personaId: persona.id, ...e })
-        .updateEntity(false)
-        .execute();
+      let checked: CheckedEvent;
+      try {
+        checked = checkEvent(event, now);
+      } catch (error) {
+        if (error instanceof PersonaValidationError) throw new PersonaValidationError(error.issues.map((issue) => ({ ...issue, path: at(issue.path) })), 'interaction');
+        throw error;
+      }
+      const key = personaId.toLowerCase();
+      const group = groups.get(key) ?? { personaId: key, events: [], paths: at };
+      group.events.push(checked);
+      groups.set(key, group);
+    });
+    await this.write([...groups.values()], actor);
+  }
+
+  /**
+   * The persona's totals with the derived figures, p95 latency included, from its all-time
+   * rollups (a few rows per version, whatever the number of events). Throws PersonaNotFoundError
+   * for a persona that does not exist or that `actor` may not read. Without `actor`: trusted
+   * caller, no checks.
+   */
+  async get(personaId: string, actor?: Actor): Promise<PersonaMetrics> {
+    if (actor !== undefined) assertActor(actor);
+    return reading(this.dataSource, async (manager) => {
+      const persona = await this.findPersona(manager, personaId, actor);
+      return this.totals(manager, persona.id);
     });
   }
 
   /**
-   * The counters of a persona with the derived figures, p95 latency included. Throws
-   * PersonaNotFoundError for a persona that does not exist or that `actor` may not read. Without
-   * `actor`: trusted caller, no checks.
-   */
-  async get(personaId: string, actor?: Actor): Promise<PersonaMetrics> {
-    if (actor !== undefined) assertActor(actor);
-    return reading(this.dataSource, async (manager) => this.load(manager, (await this.findPersona(manager, personaId, actor, false)).id));
-  }
-
-  /**
-   * Rebuilds the aggregate counters from the interaction log, in one transaction, and returns
-   * them. Needs the owner or an admin when `actor` is given (PersonaNotFoundError for a persona
-   * the actor may not read, AccessDeniedError for one it may read but not change). Log rows
-   * outside today's event ranges (written before they were enforced, or by hand) count at the
-   * nearest bound, and a row dated more than the allowed skew in the future does not set
-   * `lastInteractionAt`; a sum past 2^53 − 1 (reachable only through a log edited outside the
-   * service) is capped there. So recompute is also how a persona poisoned by an older version
-   * is repaired.
+   * Rebuilds the persona's rollups from the interaction log, in one transaction, and returns the
+   * totals. Hours whose log `pruneLog` removed keep their rollups; every other hour, and every
+   * day and all-time figure, is recomputed. Needs the owner or an admin when `actor` is given
+   * (PersonaNotFoundError for a persona the actor may not read, AccessDeniedError for one it may
+   * read but not change). Log rows outside today's event ranges (written before they were
+   * enforced, or by hand) count at the nearest bound, and a row dated more than the allowed skew
+   * in the future does not set `lastInteractionAt`; a sum past 2^53 − 1 (reachable only through a
+   * log edited outside the service) reads as 2^53 − 1. So recompute is also how a persona
+   * poisoned by an older version, or rollups edited by hand, are repaired.
    */
   async recompute(personaId: string, actor?: Actor): Promise<PersonaMetrics> {
     if (actor !== undefined) assertActor(actor);
     return inTransaction(this.dataSource, async (manager) => {
-      const persona = await this.findPersona(manager, personaId, actor, true);
+      const persona = await this.findPersona(manager, personaId, actor);
       const id = persona.id;
       if (actor) assertCanWrite(actor, persona, `the metrics of persona ${id}`);
-      // One group of all the persona's events; a row dated past the allowed skew does not set lastInteractionAt.
-      const [row] = await this.aggregate(manager, id, null, { lastBefore: this.dateParam(new Date(Date.now() + INTERACTION_LIMITS.maxFutureSkewMs)) });
-      const { personaId: _p, ...values } = toPlainCounters(this.metricsOf(id, row ?? {}));
-      await manager.createQueryBuilder().insert().into(PersonaMetrics).values({ personaId: id }).orIgnore().updateEntity(false).execute();
-      await manager.createQueryBuilder().update(PersonaMetrics).set(values as never).where('personaId = :personaId', { personaId: id }).updateEntity(false).execute();
-      return this.load(manager, id);
+      await lockPersonaMetrics(manager, id);
+      const horizon = await manager.getRepository(PersonaLogHorizon).findOne({ where: { personaId: id } });
+      await rebuildRollups(manager, { personaId: id, from: horizon?.prunedBefore ?? null, lastBefore: new Date(Date.now() + INTERACTION_LIMITS.maxFutureSkewMs) }, INTERACTION_LIMITS);
+      return this.totals(manager, id);
     });
   }
 
   /**
-   * The metrics of each version of a persona that has events, oldest version first, computed in
-   * SQL (one GROUP BY, and one p95 query per version through the (personaId, version, latencyMs)
-   * index). Events recorded before versions were kept are in `get()`'s totals only. With an actor:
-   * read access, and only the versions it may see (docs/security.md, private eras).
+   * Deletes the raw interaction log before `before` (rounded down to the hour; default: now
+   * minus the `logRetentionDays` the service was made with), for every persona, in one
+   * transaction. The rollups stay, so every figure stays exact; `recompute` afterwards keeps the
+   * pruned hours as they are. Returns how many log rows went and the cut-off used. Run it from a
+   * scheduled job. With an actor: admins only (AccessDeniedError otherwise).
+   */
+  async pruneLog(options: { before?: Date | string } = {}, actor?: Actor): Promise<{ deleted: number; before: Date }> {
+    if (actor !== undefined) {
+      assertActor(actor);
+      if (!isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not prune the interaction log (admins only)`, actor.id);
+    }
+    const o = (options ?? {}) as Record<string, unknown>;
+    const unknown = Object.keys(o).filter((k) => k !== 'before');
+    if (unknown.length) throw new PersonaValidationError(unknown.map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown option "${k}"` })), 'options');
+    let before: number;
+    if (o.before !== undefined) before = timeOf(o.before);
+    else if (this.retentionDays !== undefined) before = Date.now() - this.retentionDays * 86_400_000;
+    else throw new PersonaValidationError([{ path: 'before', constraint: 'isDefined', message: 'give `before`, or make the service with logRetentionDays' }], 'options');
+    if (Number.isNaN(before) || before < INTERACTION_LIMITS.minAt || before > Date.now() + INTERACTION_LIMITS.maxFutureSkewMs) {
+      throw new PersonaValidationError([{ path: 'before', constraint: 'isDate', message: 'before must be a Date or ISO 8601 text with a zone, from 2000 to now' }], 'options');
+    }
+    const cut = new Date(Math.floor(before / 3_600_000) * 3_600_000);
+    return inTransaction(this.dataSource, async (manager) => {
+      const at = dateParam(this.postgres, cut);
+      const greatest = this.postgres ? 'GREATEST' : 'MAX';
+      const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
+        `INSERT INTO persona_log_horizons ("personaId", "prunedBefore")
+         SELECT DISTINCT "personaId", ${this.postgres ? 'CAST(:cut AS timestamptz)' : ':cut'} FROM persona_interactions WHERE at < :cut
+         ON CONFLICT ("personaId") DO UPDATE SET "prunedBefore" = ${greatest}(persona_log_horizons."prunedBefore", excluded."prunedBefore")`,
+        { cut: at },
+      );
+      await manager.query(sql, params);
+      const result = await manager.createQueryBuilder().delete().from(PersonaInteraction).where('at < :cut', { cut: at }).execute();
+      return { deleted: result.affected ?? 0, before: cut };
+    });
+  }
+
+  /**
+   * The metrics of each version of a persona that has events, oldest version first, from the
+   * all-time rollups of each version. Events recorded before versions were kept are in `get()`'s
+   * totals only. With an actor: read access, and only the versions it may see
+   * (docs/security.md, private eras).
    */
   async byVersion(personaId: string, actor?: Actor): Promise<VersionMetrics[]> {
     if (actor !== undefined) assertActor(actor);
     return reading(this.dataSource, async (manager) => {
-      const persona = await this.findPersona(manager, personaId, actor, false);
+      const persona = await this.findPersona(manager, personaId, actor);
       const visible = actor ? await readableVersions(manager, persona, actor) : null;
-      const rows = await this.aggregate(manager, persona.id, 'i.version', {});
+      const rows = await this.rollupSums(manager, persona.id, GRAIN.total, 'version', {});
+      const bins = await this.binSums(manager, persona.id, GRAIN.total, 'version', {});
       const out: VersionMetrics[] = [];
-      for (const row of rows) {
-        const version = Number(row.grp);
-        if (!canSeeVersion(visible, version)) continue;
+      for (const [version, row] of rows) {
+        if (version === 0 || !canSeeVersion(visible, version)) continue;
         const metrics = this.metricsOf(persona.id, row);
-        metrics.p95ResponseTimeMs = await this.p95(manager, persona.id, metrics.totalInteractions, version);
+        metrics.p95ResponseTimeMs = p95FromBins(bins.get(version) ?? [], INTERACTION_LIMITS.maxLatencyMs);
         out.push({ version, metrics });
       }
       return out.sort((a, b) => a.version - b.version);
@@ -347,34 +451,192 @@ export class MetricsService {
   /**
    * The persona's figures over time in hour or day buckets (UTC), every bucket from `from` to `to`
    * included (zeros and null averages when empty), optionally for one version; at most
-   * {@link MAX_SERIES_BUCKETS} buckets (more is a validation error). Aggregated in SQL: one
-   * GROUP BY for the counts and one windowed query for the p95 of every bucket.
+   * {@link MAX_SERIES_BUCKETS} buckets (more is a validation error). Served from the hour or day
+   * rollups: a bucket counts all of its events, so the first and last buckets are whole even when
+   * `from` or `to` falls inside them. p95 per bucket comes from its latency histogram (at or
+   * above the exact value, less than 6.25 % above it; exact below 32 ms).
    */
   async series(personaId: string, options: SeriesOptions, actor?: Actor): Promise<MetricsPoint[]> {
     if (actor !== undefined) assertActor(actor);
     const { size, start, end, count, version } = this.checkSeries(options);
     return reading(this.dataSource, async (manager) => {
-      const persona = await this.findPersona(manager, personaId, actor, false);
+      const persona = await this.findPersona(manager, personaId, actor);
       if (version !== undefined && actor) {
         const visible = await readableVersions(manager, persona, actor);
         if (!canSeeVersion(visible, version)) return this.emptySeries(start, size, count);
       }
-      const bucket = this.bucketSql(start, size);
-      const where = { from: this.dateParam(new Date(start)), to: this.dateParam(new Date(end)), ...(version !== undefined ? { version } : {}) };
-      const rows = await this.aggregate(manager, persona.id, bucket, where);
-      const p95 = await this.bucketP95(manager, persona.id, bucket, where);
+      const grain = size === BUCKET_MS.hour ? GRAIN.hour : GRAIN.day;
+      const where = { from: new Date(start), to: new Date(end), version };
+      const rows = await this.rollupSums(manager, persona.id, grain, 'bucket', where);
+      const bins = await this.binSums(manager, persona.id, grain, 'bucket', where);
       const points = this.emptySeries(start, size, count);
-      for (const row of rows) {
-        const i = Number(row.grp);
+      for (const [time, row] of rows) {
+        const i = Math.round((time - start) / size);
         if (!(i >= 0 && i < count)) continue;
         const m = this.metricsOf(persona.id, row);
-        points[i] = { at: points[i].at, interactions: m.totalInteractions, successRate: m.successRate, averageResponseTimeMs: m.averageResponseTimeMs, p95ResponseTimeMs: p95.get(i) ?? null, averageRating: m.averageRating };
+        const p95 = p95FromBins(bins.get(time) ?? [], INTERACTION_LIMITS.maxLatencyMs);
+        points[i] = { at: points[i].at, interactions: m.totalInteractions, successRate: m.successRate, averageResponseTimeMs: m.averageResponseTimeMs, p95ResponseTimeMs: p95, averageRating: m.averageRating };
       }
       return points;
     });
   }
 
   // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Writes groups of events, each of one persona. One group on PostgreSQL: a read (the persona,
+   * its access fields and its all-time sums) and one statement, each committing on its own;
+   * otherwise one transaction. A write that could take a counter near 2^53 − 1 takes the
+   * persona's metrics lock and checks exactly.
+   */
+  private async write(groups: Group[], actor: Actor | undefined): Promise<void> {
+    const shard = Math.floor(Math.random() * this.shards);
+    if (this.postgres && groups.length === 1) {
+      const group = groups[0];
+      const target = await guardedQuery(() => this.prepare(this.dataSource.manager, group, actor));
+      if (this.headroom(target, UNCHECKED_BELOW)) {
+        const [sql, params] = postgresWrite(target.id, target.events, shard);
+        markWrite(this.dataSource);
+        const [row] = await guardedQuery(() => this.dataSource.query(sql, params));
+        if (!Number(row?.found)) throw new PersonaNotFoundError(shownId(group.personaId));
+        return;
+      }
+    }
+    await inTransaction(this.dataSource, async (manager) => {
+      for (const group of groups) {
+        let target = await this.prepare(manager, group, actor);
+        if (this.postgres && !this.headroom(target, UNCHECKED_BELOW)) {
+          await lockPersonaMetrics(manager, target.id);
+          target = await this.prepare(manager, group, actor);
+        }
+        this.assertHeadroom(target, group);
+        if (this.postgres) {
+          const [sql, params] = postgresWrite(target.id, target.events, shard);
+          const [row] = await manager.query(sql, params);
+          if (!Number(row?.found)) throw new PersonaNotFoundError(shownId(group.personaId));
+        } else {
+          await sqliteWrite(manager, target.id, target.events, shard);
+        }
+      }
+    });
+  }
+
+  /** Reads the persona and its all-time sums in one query, checks access and versions, and gives every event its version. */
+  private async prepare(manager: EntityManager, group: Group, actor: Actor | undefined): Promise<Target> {
+    const { personaId } = group;
+    if (typeof personaId !== 'string' || !looksLikeId(personaId)) throw new PersonaNotFoundError(shownId(personaId));
+    const id = personaId.toLowerCase();
+    const sums = ROLLUP_COUNTERS.map((c) => `${sumSql(this.postgres, `r."${c}"`)} AS "${c}"`).join(', ');
+    const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
+      `SELECT p.id, p."isPublic", p."createdBy", p.version, t.* FROM personas p
+         CROSS JOIN (SELECT ${sums} FROM persona_metric_rollups r WHERE r."personaId" = :id AND r.grain = ${GRAIN.total}) t
+        WHERE p.id = :id`,
+      { id },
+    );
+    const [row] = (await manager.query(sql, params)) as Record<string, unknown>[];
+    if (!row) throw new PersonaNotFoundError(shownId(personaId));
+    const owned: Owned = { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) };
+    if (actor && !canRead(actor, owned)) throw new PersonaNotFoundError(shownId(personaId));
+    if (actor && !canRecordMetrics(actor, owned)) {
+      throw new AccessDeniedError(`${actor.id} may not record interactions of persona ${id} (owner, admin or role ${METRICS_WRITE_ROLE} only)`, actor.id);
+    }
+    const current = Number(row.version);
+    const events = group.events.map((e, i) => {
+      if (e.version !== undefined && e.version > current) {
+        const path = group.events.length === 1 && group.paths('') === '' ? 'version' : group.paths('version');
+        throw new PersonaValidationError([{ path, constraint: 'versionExists', message: `persona ${id} has no version ${e.version} (its current version is ${current}); event ${i}` }], 'interaction');
+      }
+      return { ...e, version: e.version ?? current };
+    });
+    const total = Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, Number(row[c] ?? 0)])) as RollupSums;
+    return { id, version: current, owned, events, sums: total };
+  }
+
+  /** True when every counter stays at or below `limit` after the target's events. */
+  private headroom(target: Target, limit: number): boolean {
+    const d = deltasOf(target.events);
+    return ROLLUP_COUNTERS.every((c) => target.sums[c] <= limit - d[c]);
+  }
+
+  /** Refuses (PersonaValidationError, `counterLimit`) events that would take a counter past 2^53 − 1. */
+  private assertHeadroom(target: Target, group: Group): void {
+    const max = INTERACTION_LIMITS.maxCounter;
+    const d = deltasOf(target.events);
+    const over = ROLLUP_COUNTERS.filter((c) => !(target.sums[c] <= max - d[c]));
+    if (!over.length) return;
+    const issues = over.map((c) => ({
+      path: group.paths(COUNTER_NAMES[c][1]),
+      constraint: 'counterLimit',
+      message: `this event would take ${COUNTER_NAMES[c][0]} past ${max} (2^53 - 1), the most a counter holds; nothing was recorded`,
+    }));
+    throw new PersonaValidationError(issues, 'interaction');
+  }
+
+  /** The all-time totals of a persona with p95, as a PersonaMetrics. */
+  private async totals(manager: EntityManager, personaId: string): Promise<PersonaMetrics> {
+    const rows = await this.rollupSums(manager, personaId, GRAIN.total, null, {});
+    const bins = await this.binSums(manager, personaId, GRAIN.total, null, {});
+    const metrics = this.metricsOf(personaId, rows.get(0) ?? {});
+    metrics.p95ResponseTimeMs = p95FromBins(bins.get(0) ?? [], INTERACTION_LIMITS.maxLatencyMs);
+    return metrics;
+  }
+
+  /** The WHERE of a rollup read, and its parameters. */
+  private rollupWhere(personaId: string, grain: number, where: { from?: Date; to?: Date; version?: number }): [string, Record<string, unknown>] {
+    const parts = ['r."personaId" = :personaId', `r.grain = ${grain}`];
+    const params: Record<string, unknown> = { personaId };
+    if (where.version !== undefined) {
+      parts.push('r.version = :version');
+      params.version = where.version;
+    }
+    if (where.from && where.to) {
+      parts.push('r."bucketAt" >= :from AND r."bucketAt" < :to');
+      params.from = dateParam(this.postgres, where.from);
+      params.to = dateParam(this.postgres, where.to);
+    }
+    return [parts.join(' AND '), params];
+  }
+
+  private groupKey(group: 'version' | 'bucket' | null): string {
+    return group === 'version' ? 'r.version' : group === 'bucket' ? 'r."bucketAt"' : '0';
+  }
+
+  private keyOf(group: 'version' | 'bucket' | null, raw: unknown): number {
+    return group === 'bucket' ? parseDate(raw).getTime() : Number(raw);
+  }
+
+  /** Summed counters of the rollups of one grain, per version, per bucket, or all in one (key 0). */
+  private async rollupSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, Record<string, unknown>>> {
+    const [condition, params] = this.rollupWhere(personaId, grain, where);
+    const key = this.groupKey(group);
+    const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
+      `SELECT ${key} AS grp, ${ROLLUP_COUNTERS.map((c) => `${sumSql(this.postgres, `r."${c}"`)} AS "${c}"`).join(', ')}, MAX(r."lastAt") AS "lastAt", COUNT(*) AS "rowCount"
+         FROM persona_metric_rollups r WHERE ${condition}${group ? ` GROUP BY ${key}` : ''}`,
+      params,
+    );
+    const out = new Map<number, Record<string, unknown>>();
+    for (const row of (await manager.query(sql, values)) as Record<string, unknown>[]) if (Number(row.rowCount) > 0) out.set(this.keyOf(group, row.grp), row);
+    return out;
+  }
+
+  /** Summed histogram bins of one grain, ascending, per version, per bucket, or all in one (key 0). */
+  private async binSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, { bin: number; count: number; maxMs: number }[]>> {
+    const [condition, params] = this.rollupWhere(personaId, grain, where);
+    const key = this.groupKey(group);
+    const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
+      `SELECT ${key} AS grp, r.bin AS bin, ${sumSql(this.postgres, 'r."count"')} AS n, MAX(r."maxMs") AS mx
+         FROM persona_latency_bins r WHERE ${condition} GROUP BY ${group ? `${key}, ` : ''}r.bin ORDER BY ${group ? `${key}, ` : ''}r.bin`,
+      params,
+    );
+    const out = new Map<number, { bin: number; count: number; maxMs: number }[]>();
+    for (const row of (await manager.query(sql, values)) as Record<string, unknown>[]) {
+      const k = this.keyOf(group, row.grp);
+      const list = out.get(k) ?? [];
+      list.push({ bin: Number(row.bin), count: counterFromSum(row.n), maxMs: Number(row.mx) });
+      out.set(k, list);
+    }
+    return out;
+  }
 
   private checkSeries(options: SeriesOptions): { size: number; start: number; end: number; count: number; version?: number } {
     const issues: ValidationIssue[] = [];
@@ -401,175 +663,39 @@ export class MetricsService {
     return Array.from({ length: count }, (_, i) => ({ at: new Date(start + i * size).toISOString(), interactions: 0, successRate: null, averageResponseTimeMs: null, p95ResponseTimeMs: null, averageRating: null }));
   }
 
-  /** The SQL of an event's bucket index from `start` (milliseconds since the epoch, aligned). */
-  private bucketSql(start: number, size: number): string {
-    if (this.dataSource.options.type === 'postgres') return `FLOOR(EXTRACT(EPOCH FROM (i.at - TIMESTAMPTZ '${new Date(start).toISOString()}')) * 1000 / ${size})::bigint`;
-    return `CAST((julianday(i.at) - julianday('${this.dateParam(new Date(start))}')) * 86400000 / ${size} AS INTEGER)`;
-  }
-
-  /**
-   * Counters per group (`grp`; one group of everything when `group` is null) of the persona's
-   * events, optionally within [from, to), for one version, and with `last` only from events up to
-   * `lastBefore`. Each term is clamped into its event range first, so a sum cannot pass SQLite's
-   * 2^63 − 1 below ~9·10^11 rows per persona (PostgreSQL sums bigint as numeric and hands it back
-   * as text); counterFromSum turns either into a number capped at 2^53 − 1.
-   */
-  private async aggregate(
-    manager: EntityManager,
-    personaId: string,
-    group: string | null,
-    where: { from?: unknown; to?: unknown; version?: number; lastBefore?: unknown },
-  ): Promise<Record<string, unknown>[]> {
-    const L = INTERACTION_LIMITS;
-    const within = (column: string, min: number, max: number) => `CASE WHEN ${column} < ${min} THEN ${min} WHEN ${column} > ${max} THEN ${max} ELSE ${column} END`;
-    const qb = manager
-      .getRepository(PersonaInteraction)
-      .createQueryBuilder('i')
-      .select(group ?? '0', 'grp')
-      .addSelect('COUNT(*)', 'total')
-      .addSelect('SUM(CASE WHEN i.success THEN 1 ELSE 0 END)', 'successful')
-      .addSelect(`SUM(${within('i.inputTokens', 0, L.maxTokens)})`, 'input')
-      .addSelect(`SUM(${within('i.outputTokens', 0, L.maxTokens)})`, 'output')
-      .addSelect(`SUM(${within('i.latencyMs', 0, L.maxLatencyMs)})`, 'latency')
-      .addSelect('COUNT(i.rating)', 'ratingCount')
-      .addSelect(`SUM(${within('i.rating', L.minRating, L.maxRating)})`, 'ratingSum')
-      .addSelect(where.lastBefore === undefined ? 'MAX(i.at)' : 'MAX(CASE WHEN i.at <= :lastBefore THEN i.at END)', 'last')
-      .where('i.personaId = :personaId', { personaId, ...(where.lastBefore === undefined ? {} : { lastBefore: where.lastBefore }) })
-      .andWhere(group === 'i.version' ? 'i.version IS NOT NULL' : '1 = 1');
-    if (group) qb.groupBy(group);
-    if (where.from !== undefined) qb.andWhere('i.at >= :from AND i.at < :to', { from: where.from, to: where.to });
-    if (where.version !== undefined) qb.andWhere('i.version = :version', { version: where.version });
-    return qb.getRawMany<Record<string, unknown>>();
-  }
-
-  /** The nearest-rank p95 latency of every bucket, in one windowed query. */
-  private async bucketP95(manager: EntityManager, personaId: string, bucket: string, where: { from?: unknown; to?: unknown; version?: number }): Promise<Map<number, number>> {
-    const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
-      `SELECT grp, latency FROM (
-         SELECT ${bucket} AS grp, i."latencyMs" AS latency,
-                ROW_NUMBER() OVER (PARTITION BY ${bucket} ORDER BY i."latencyMs") AS rn,
-                COUNT(*) OVER (PARTITION BY ${bucket}) AS n
-           FROM persona_interactions i
-          WHERE i."personaId" = :personaId AND i.at >= :from AND i.at < :to${where.version !== undefined ? ' AND i.version = :version' : ''}
-       ) ranked WHERE rn = (95 * n + 99) / 100`,
-      { personaId, ...where },
-    );
-    const rows: { grp: unknown; latency: unknown }[] = await manager.query(sql, params);
-    return new Map(rows.map((r) => [Number(r.grp), Math.min(Math.max(Number(r.latency), 0), INTERACTION_LIMITS.maxLatencyMs)]));
-  }
-
   /** A PersonaMetrics holding one group's counters (derived figures come from its getters). */
   private metricsOf(personaId: string, row: Record<string, unknown>): PersonaMetrics {
-    const total = counterFromSum(row.total);
-    const successful = counterFromSum(row.successful);
+    const total = counterFromSum(row.interactions);
+    const successful = Math.min(counterFromSum(row.successes), total);
     return Object.assign(new PersonaMetrics(), {
       personaId,
       totalInteractions: total,
       successfulInteractions: successful,
       failedInteractions: total - successful,
-      totalInputTokens: counterFromSum(row.input),
-      totalOutputTokens: counterFromSum(row.output),
-      totalResponseTimeMs: counterFromSum(row.latency),
+      totalInputTokens: counterFromSum(row.inputTokens),
+      totalOutputTokens: counterFromSum(row.outputTokens),
+      totalResponseTimeMs: counterFromSum(row.latencySum),
       ratingCount: counterFromSum(row.ratingCount),
       ratingSum: counterFromSum(row.ratingSum),
-      lastInteractionAt: row.last == null ? null : this.parseDate(row.last),
+      lastInteractionAt: row.lastAt == null ? null : parseDate(row.lastAt),
     });
   }
 
-  /**
-   * The persona's id (lower case, as stored) and its access fields. Any id that is not a UUID
-   * string, a missing persona and, with an actor, one the actor may not read are all
-   * PersonaNotFoundError. `lockForWrite` (PostgreSQL, in a transaction) takes FOR KEY SHARE on
-   * the row, so a concurrent removal waits instead of failing our insert on its foreign key.
-   */
-  private async findPersona(manager: EntityManager, personaId: string, actor: Actor | undefined, lockForWrite: boolean): Promise<Owned & { id: string; version: number }> {
+  /** The persona's id (lower case, as stored) and its access fields; any id that is not a UUID, a missing persona and, with an actor, one the actor may not read are all PersonaNotFoundError. */
+  private async findPersona(manager: EntityManager, personaId: string, actor: Actor | undefined): Promise<Owned & { id: string; version: number }> {
     if (typeof personaId !== 'string' || !looksLikeId(personaId)) throw new PersonaNotFoundError(shownId(personaId));
     const id = personaId.toLowerCase();
-    const query = manager
-      .getRepository(PersonaConfiguration)
-      .createQueryBuilder('p')
-      .select(['p.id', 'p.isPublic', 'p.createdBy', 'p.version'])
-      .where('p.id = :id', { id });
-    if (lockForWrite && this.dataSource.options.type === 'postgres') query.setLock('for_key_share');
-    const persona = await query.getOne();
+    const persona = await manager.getRepository(PersonaConfiguration).createQueryBuilder('p').select(['p.id', 'p.isPublic', 'p.createdBy', 'p.version']).where('p.id = :id', { id }).getOne();
     if (!persona || (actor && !canRead(actor, persona))) throw new PersonaNotFoundError(shownId(personaId));
     return { id, isPublic: persona.isPublic, createdBy: persona.createdBy, version: persona.version as number };
   }
+}
 
-  /**
-   * Adds one event to the counters with one atomic UPDATE whose WHERE refuses to take any counter
-   * past {@link INTERACTION_LIMITS}.maxCounter (PostgreSQL re-checks it against the latest row
-   * when it waited for a concurrent writer). Throws PersonaValidationError (`counterLimit`) when
-   * it would.
-   */
-  private async addToCounters(manager: EntityManager, personaId: string, e: CheckedEvent): Promise<void> {
-    const deltas = deltasOf(e);
-    const names = Object.keys(COUNTERS) as CounterName[];
-    const max = INTERACTION_LIMITS.maxCounter;
-    const parameters: Record<string, unknown> = { personaId, at: this.dateParam(e.at) };
-    const set: Record<string, () => string> = {};
-    const where = ['"personaId" = :personaId'];
-    for (const name of names) {
-      parameters[`d_${name}`] = deltas[name];
-      set[name] = () => `"${name}" + :d_${name}`;
-      where.push(`"${name}" <= ${max} - :d_${name}`);
-    }
-    set.lastInteractionAt = () => `CASE WHEN "lastInteractionAt" IS NULL OR "lastInteractionAt" < :at THEN :at ELSE "lastInteractionAt" END`;
-    const update = async () =>
-      (await manager.createQueryBuilder().update(PersonaMetrics).set(set as never).where(where.join(' AND ')).setParameters(parameters).updateEntity(false).execute()).affected;
-    if (await update()) return;
-
-    const current = await manager.getRepository(PersonaMetrics).findOne({ where: { personaId } });
-    if (!current) {
-      // A persona stored without a metrics row (written by other means): add it, then count.
-      await manager.createQueryBuilder().insert().into(PersonaMetrics).values({ personaId }).orIgnore().updateEntity(false).execute();
-      if (await update()) return;
-    }
-    const over = names.filter((name) => current && !(Number(current[name]) <= max - deltas[name]));
-    const issues = (over.length ? over : names.filter((name) => deltas[name] > 0)).map((name) => ({
-      path: COUNTERS[name],
-      constraint: 'counterLimit',
-      message: `this event would take ${name} past ${max} (2^53 - 1), the most a counter holds; nothing was recorded`,
-    }));
-    throw new PersonaValidationError(issues, 'interaction');
-  }
-
-  private async load(manager: EntityManager, personaId: string): Promise<PersonaMetrics> {
-    const metrics = (await manager.getRepository(PersonaMetrics).findOne({ where: { personaId } })) ?? Object.assign(new PersonaMetrics(), { personaId });
-    metrics.p95ResponseTimeMs = await this.p95(manager, personaId, metrics.totalInteractions);
-    return metrics;
-  }
-
-  /**
-   * Nearest-rank 95th percentile: the ⌈0.95·n⌉-th smallest latency, read through the (personaId,
-   * latencyMs) index; a log row above one day (written before the range was enforced) reads as one day.
-   */
-  private async p95(manager: EntityManager, personaId: string, count: number, version?: number): Promise<number | null> {
-    if (!count) return null;
-    const rank = Math.ceil(0.95 * count);
-    const qb = manager
-      .getRepository(PersonaInteraction)
-      .createQueryBuilder('i')
-      .select('i.latencyMs', 'latency')
-      .where('i.personaId = :personaId', { personaId });
-    if (version !== undefined) qb.andWhere('i.version = :version', { version });
-    const row = await qb
-      .orderBy('i.latencyMs', 'ASC')
-      .offset(rank - 1)
-      .limit(1)
-      .getRawOne<{ latency: unknown }>();
-    return row ? Math.min(Math.max(Number(row.latency), 0), INTERACTION_LIMITS.maxLatencyMs) : null;
-  }
-
-  /** Dates as SQL parameters: PostgreSQL takes a Date; SQLite compares TypeORM's UTC text. */
-  private dateParam(date: Date): Date | string {
-    if (this.dataSource.options.type === 'postgres') return date;
-    return date.toISOString().replace('T', ' ').replace('Z', '');
-  }
-
-  private parseDate(raw: unknown): Date {
-    if (raw instanceof Date) return raw;
-    const text = String(raw);
-    return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+/** Runs a query outside a transaction, turning a driver's error into a typed one. */
+async function guardedQuery<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw asStorageError(error);
   }
 }

@@ -9,8 +9,12 @@ import { PersonaMetrics } from '../models/persona-metrics.entity';
 import { PersonaTemplate } from '../models/persona-template.entity';
 import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { PersonaRevision } from '../models/persona-revision.entity';
+import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
+import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
 import {
   childIds,
+  deleteListRows,
   DEFAULT_MAX_INHERITANCE_DEPTH,
   fieldPathsOf,
   findPersona,
@@ -36,6 +40,9 @@ import { checkListFilter, ListFilterBase, runListQuery } from './list-query';
 import { applyMergePatch } from './merge-patch';
 
 
+/** Where persona lists find tags and text beyond the persona row. */
+const PERSONA_LIST_SOURCES = { tagIds: 'SELECT t."personaId" FROM persona_tags t WHERE t.tag = :tag', searchTable: 'persona_search' };
+
 /** Sort keys `list()` accepts; `-` in front sorts descending. */
 export const PERSONA_SORT_KEYS = ['name', 'slug', 'status', 'createdAt', 'updatedAt', 'version'] as const;
 /** One of {@link PERSONA_SORT_KEYS}, optionally prefixed with `-` for descending order. */
@@ -48,8 +55,13 @@ export type PersonaListFilter = ListFilterBase & {
   orderBy?: PersonaOrderBy;
 };
 
-/** One page of personas and the number matching the filter in all. */
-export type PersonaPage = { items: PersonaConfiguration[]; total: number };
+/**
+ * One page of personas, the number matching the filter in all, and the cursor of the next page
+ * (null on the last page; pass it as `cursor` with the same filter).
+ */
+export type PersonaPage = { items: PersonaConfiguration[]; total: number; nextCursor: string | null };
+/** A page asked for with `withTotal: false`: no count was made. */
+export type PersonaPageWithoutTotal = Omit<PersonaPage, 'total'> & { total: null };
 
 /** One saved version of a persona, as `history()` returns it. */
 export type PersonaRevisionEntry = {
@@ -176,14 +188,18 @@ export class PersonaStore {
   }
 
   /** A page of the personas the actor may see, filtered and sorted by a whitelisted key. */
-  async list(filter: PersonaListFilter = {}, actor: Actor): Promise<PersonaPage> {
+  async list(filter: PersonaListFilter & { withTotal: false }, actor: Actor): Promise<PersonaPageWithoutTotal>;
+  async list(filter: PersonaListFilter, actor: Actor): Promise<PersonaPage>;
+  async list(filter: PersonaListFilter = {}, actor: Actor): Promise<PersonaPage | PersonaPageWithoutTotal> {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
     return this.records.read(async (manager) => {
       // The page as ids, then the complete personas in one query (children aggregated in SQL).
-      const { rows, total } = await runListQuery(personaQuery(manager).select(['p.id']), 'p', f, { status: f.status }, actor);
+      const key = f.orderBy.replace(/^-/, '');
+      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(['p.id', `p.${key}`]), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES);
       const byId = new Map((await findPersonasByIds(manager, rows.map((r) => r.id as string))).map((p) => [p.id, p]));
-      return { items: rows.map((r) => byId.get(r.id)).filter((p): p is PersonaConfiguration => !!p), total };
+      const items = rows.map((r) => byId.get(r.id)).filter((p): p is PersonaConfiguration => !!p);
+      return total === null ? { items, total: null, nextCursor } : { items, total, nextCursor };
     });
   }
 
@@ -229,7 +245,8 @@ export class PersonaStore {
       const blocking = children.filter((c) => canWrite(actor, c)).map((c) => c.id as string).sort();
       if (blocking.length) throw new PersonaInUseError(idOrSlug, blocking);
       for (const child of children) await this.detach(manager, child, actor, current.slug);
-      for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetrics]) {
+      await deleteListRows(manager, current.id as string);
+      for (const cls of [PersonaTrait, KnowledgeDomain, BehaviorRule, PersonaRevision, PersonaInteraction, PersonaMetricRollup, PersonaLatencyBin, PersonaLogHorizon, PersonaMetrics]) {
         await manager.createQueryBuilder().delete().from(cls).where('personaId = :id', { id: current.id }).execute();
       }
       await manager.createQueryBuilder().delete().from(PersonaConfiguration).where('id = :id', { id: current.id }).execute();

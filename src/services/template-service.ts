@@ -106,13 +106,15 @@ export class TemplateService {
   }
 
   /** A page of the templates the actor may see. */
-  async listTemplates(filter: TemplateListFilter = {}, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number }> {
+  async listTemplates(filter: TemplateListFilter & { withTotal: false }, actor: Actor): Promise<{ items: PersonaTemplate[]; total: null; nextCursor: string | null }>;
+  async listTemplates(filter: TemplateListFilter, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number; nextCursor: string | null }>;
+  async listTemplates(filter: TemplateListFilter = {}, actor: Actor): Promise<{ items: PersonaTemplate[]; total: number | null; nextCursor: string | null }> {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: TEMPLATE_SORT_KEYS, strings: ['category'] });
     return this.records.read(async (manager) => {
       const qb = manager.getRepository(PersonaTemplate).createQueryBuilder('t');
-      const { rows, total } = await runListQuery(qb, 't', f, { category: f.category }, actor);
-      return { items: rows, total };
+      const { rows, total, nextCursor } = await runListQuery(qb, 't', f, { category: f.category }, actor);
+      return { items: rows, total, nextCursor };
     });
   }
 

@@ -184,7 +184,7 @@ describeEachEngine('Access rules', (ctx) => {
         const templateError = await new TemplateService(ctx.ds).listTemplates(filter as never, alice).catch((e) => e);
         expect(templateError).toBeInstanceOf(PersonaValidationError);
       }
-      expect(await store.list({ offset: 1_000_000 }, alice)).toEqual({ items: [], total: 0 });
+      expect(await store.list({ offset: 1_000_000 }, alice)).toEqual({ items: [], total: 0, nextCursor: null });
     });
 
     it('refuses text no engine can store (U+0000, lone surrogates) in filters, actors and lookups, never reaching the driver', async () => {

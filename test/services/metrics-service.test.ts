@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { AccessDeniedError, MetricsService, PersonaNotFoundError, PersonaStore, PersonaValidationError, toPlain } from '../../src';
 import { createDataSource } from '../../src';
 import { describeEachEngine, PG_URL } from '../support/engines';
+import { clearMetrics, seedTotal } from '../support/metrics-rows';
 
 const actor = { id: 'alice' };
 const eventArb = fc.record(
@@ -90,8 +91,7 @@ describeEachEngine('MetricsService', (ctx) => {
   it('recompute always agrees with the incremental figures (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(eventArb, { maxLength: 25 }), async (events) => {
-        await ctx.ds.query('DELETE FROM persona_interactions');
-        await ctx.ds.query(`UPDATE persona_metrics SET "totalInteractions" = 0, "successfulInteractions" = 0, "failedInteractions" = 0, "totalInputTokens" = 0, "totalOutputTokens" = 0, "totalResponseTimeMs" = 0, "ratingCount" = 0, "ratingSum" = 0, "lastInteractionAt" = NULL`);
+        await clearMetrics(ctx.ds);
         for (const e of events) await metrics.recordInteraction(personaId, e);
         const incremental = toPlain(await metrics.get(personaId));
         const rebuilt = toPlain(await metrics.recompute(personaId));
@@ -104,7 +104,7 @@ describeEachEngine('MetricsService', (ctx) => {
 
   it('recompute repairs counters that drifted from the log', async () => {
     await metrics.recordInteraction(personaId, { success: true, latencyMs: 40, rating: 5 });
-    await ctx.ds.query(`UPDATE persona_metrics SET "totalInteractions" = 99`);
+    await seedTotal(ctx.ds, personaId, 'totalInteractions', '99');
     const repaired = await metrics.recompute(personaId);
     expect(repaired).toMatchObject({ totalInteractions: 1, successfulInteractions: 1, ratingSum: 5, p95ResponseTimeMs: 40 });
   });
@@ -156,7 +156,7 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
   }
 
   async function seedCounter(column: string, value: string): Promise<void> {
-    await ctx.ds.query(`UPDATE persona_metrics SET "${column}" = ${value} WHERE "personaId" = ${ph(1)}`, [personaId]);
+    await seedTotal(ctx.ds, personaId, column, value);
   }
 
   /** A log row written outside the service (by an older version, or by hand). */
@@ -528,7 +528,7 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
         expect(await outcomeOf(() => metrics.get(id, who))).toBe(get);
         expect(await outcomeOf(() => metrics.recordInteraction(id, event, who))).toBe(record);
         expect((await snapshot(id)).log).toBe(before.log + (record === 'ok' ? 1 : 0));
-        await ctx.ds.query(`UPDATE persona_metrics SET "totalInteractions" = 99 WHERE "personaId" = ${ph(1)}`, [id]);
+        await seedTotal(ctx.ds, id, 'totalInteractions', '99');
         expect(await outcomeOf(() => metrics.recompute(id, who))).toBe(recompute);
         expect((await metrics.get(id)).totalInteractions).toBe(recompute === 'ok' ? before.log + (record === 'ok' ? 1 : 0) : 99);
       });

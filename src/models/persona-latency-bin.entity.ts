@@ -1,0 +1,42 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { bigintAsNumber } from '../validation/fields';
+import type { PersonaConfiguration } from './persona-configuration.entity';
+
+/**
+ * One bin of the latency histogram of a {@link PersonaMetricRollup} bucket (same key, plus `bin`):
+ * how many events fell in it and the largest latency among them, from which p95 is read. `bin` is
+ * the bin's lower bound in ms: exact below 32 ms, then 16 bins per power of two (each at most
+ * 1/16 of its lower bound wide); see `latencyBin` in metrics-rollups.ts.
+ */
+@Entity('persona_latency_bins')
+export class PersonaLatencyBin {
+  @PrimaryColumn({ type: 'uuid' })
+  personaId!: string;
+
+  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'personaId' })
+  persona?: Relation<PersonaConfiguration>;
+
+  @PrimaryColumn({ type: 'integer' })
+  version!: number;
+
+  @PrimaryColumn({ type: 'smallint' })
+  grain!: number;
+
+  @PrimaryColumn({ type: Date })
+  bucketAt!: Date;
+
+  /** Lower bound of the bin, ms. */
+  @PrimaryColumn({ type: 'integer' })
+  bin!: number;
+
+  @PrimaryColumn({ type: 'smallint' })
+  shard!: number;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  count!: number;
+
+  /** Largest latency in the bin, ms. */
+  @Column({ type: 'integer' })
+  maxMs!: number;
+}

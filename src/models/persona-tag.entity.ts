@@ -1,0 +1,21 @@
+import { Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import type { PersonaConfiguration } from './persona-configuration.entity';
+
+/**
+ * One tag of one persona: the side table that `PersonaStore.list({ tag })` finds personas through
+ * (an index lookup instead of reading every row's JSON). Kept in step with `personas.tags` by the
+ * store's writes (persona-rows.ts).
+ */
+@Entity('persona_tags')
+@Index(['tag', 'personaId'])
+export class PersonaTagRow {
+  @PrimaryColumn({ type: 'uuid' })
+  personaId!: string;
+
+  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'personaId' })
+  persona?: Relation<PersonaConfiguration>;
+
+  @PrimaryColumn({ type: 'varchar', length: 50 })
+  tag!: string;
+}
