@@ -62,7 +62,7 @@ export type { ResolvedPersona, InheritanceResolverOptions } from './services/inh
 export { MetricsService, INTERACTION_LIMITS, MAX_SERIES_BUCKETS } from './services/metrics-service';
 export type { InteractionEvent, VersionMetrics, MetricsPoint, SeriesOptions } from './services/metrics-service';
 export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions, assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, TOKEN_SEGMENT_LENGTH } from './services/prompt-renderer';
-export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
+export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName, DomainActivation } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
 export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
 export { importPersona, exportPersona, slugify } from './interop';
