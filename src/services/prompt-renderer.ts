@@ -62,6 +62,10 @@ export type RenderedSection = { name: PromptSectionName; tokens: number };
 
 /** What a persona becomes for one conversation turn. */
 export type RenderedPrompt = {
+  /** The persona's id, or null for a persona never stored (OpenAI's `prompt_cache_key` is derived from it). */
+  personaId: string | null;
+  /** The persona's version (for `PersonaRuntime`, the version served), or null for a persona never stored. */
+  version: number | null;
   /** The system prompt. */
   text: string;
   /** Token count of `text` by the counter used (never above the budget). */
@@ -115,6 +119,8 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const { items: kept, text, tokens } = tokenBudget === undefined ? everything(items, count) : fitToBudget(items, tokenBudget, count, dropped);
   const activations = activationsIn(active, kept);
   return {
+    personaId: persona.id ?? null,
+    version: persona.version ?? null,
     text,
     tokens,
     sections: sectionsOf(kept, count),
