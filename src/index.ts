@@ -69,6 +69,8 @@ export type { VoiceRequest, VoiceRequestOptions, VoiceProvider, OpenAISpeechBody
 export { toProviderRequest, providerFamilyOf, promptCacheKey, PROVIDERS, MAX_MESSAGES, MAX_MESSAGE_CONTENT_LENGTH, DEFAULT_ANTHROPIC_MAX_TOKENS, ANTHROPIC_API_VERSION } from './services/provider-request';
 export type { ProviderName, ProviderRequest, ProviderRequestOptions, ProviderBody, ConversationMessage, OpenAIChatBody, OpenAIResponsesBody, AnthropicMessagesBody, AnthropicTextBlock, GeminiGenerateContentBody, GeminiContent } from './services/provider-request';
 export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
+export { INVALIDATION_CHANNEL } from './persistence/invalidation-listener';
+export type { InvalidationListenerOptions } from './persistence/invalidation-listener';
 export { importPersona, exportPersona, slugify } from './interop';
 export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
 export { personaJsonSchema } from './interop/json-schema';
