@@ -239,3 +239,12 @@ export function toProviderRequest(prompt: RenderedPrompt, provider: ProviderName
     }
   }
 }
+
+/**
+ * The messages a preview sends (the CLI's `render --provider`, the REST route's `provider`): the
+ * caller's, else the context as the user's message (Anthropic and Gemini need one), else none.
+ */
+export function previewMessages(messages: ConversationMessage[] | undefined, context: string | undefined): ConversationMessage[] | undefined {
+  if (messages !== undefined) return messages;
+  return context ? [{ role: 'user', content: context }] : undefined;
+}
