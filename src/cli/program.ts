@@ -7,6 +7,8 @@ import { migrate } from '../persistence/data-source';
 import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
 import { PersonaRuntime } from '../services/persona-runtime';
+import { ConversationMessage, previewMessages, ProviderName, PROVIDERS, toProviderRequest } from '../services/provider-request';
+import { voiceRequest, VOICE_PROVIDERS } from '../services/voice-request';
 import { PERSONA_SORT_KEYS, PersonaStore } from '../services/persona-store';
 import { ReleaseService } from '../services/release-service';
 import { TemplateService } from '../services/template-service';
@@ -200,14 +202,40 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .option('--budget <n>', 'token budget of the prompt', positiveInt)
     .option('--label <label>', 'serve the version this label points at (default: the current version)')
     .option('--subject <id>', 'who is served: picks a split label\'s version, the same one every time')
+    .addOption(new Option('--provider <provider>', 'print the request body of this provider instead of the text (docs/runtime.md)').choices([...PROVIDERS]))
+    .option('--message <text>', 'a user message of the conversation (repeatable; default: the context)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--model <model>', 'the model (default: the first of the persona\'s preferences for the provider)')
     .action(
-      action(async (ctx, slug: string, opts: { context?: string; budget?: number; label?: string; subject?: string }) => {
+      action(async (ctx, slug: string, opts: { context?: string; budget?: number; label?: string; subject?: string; provider?: ProviderName; message: string[]; model?: string }) => {
         const r = await new PersonaRuntime(await ctx.ds()).prompt(slug, { actor: ctx.actor, context: opts.context, tokenBudget: opts.budget, label: opts.label, subject: opts.subject });
+        if (opts.provider) {
+          const given: ConversationMessage[] | undefined = opts.message.length ? opts.message.map((content) => ({ role: 'user', content })) : undefined;
+          const request = toProviderRequest(r, opts.provider, { messages: previewMessages(given, opts.context), model: opts.model });
+          if (ctx.options.json) return void ctx.io.out(JSON.stringify({ ...r, request: { provider: opts.provider, ...request } }, null, 2));
+          ctx.io.out(JSON.stringify(request.body, null, 2));
+          ctx.io.err(`\n-- ${opts.provider} model ${request.model}; ${r.tokens} prompt tokens; stable prefix ${r.stablePrefixLength} of ${r.text.length} characters${request.warnings.map((w) => `\nwarning: ${w}`).join('')}`);
+          return;
+        }
         if (ctx.options.json) return void ctx.io.out(JSON.stringify(r, null, 2));
         ctx.io.out(r.text);
         ctx.io.err(
           `\n-- ${r.tokens} tokens${opts.budget ? ` of ${opts.budget}` : ''}; model ${r.model ?? '(none)'}; temperature ${r.temperature}; max response tokens ${r.maxTokens ?? '(default)'}; active domains: ${r.activeDomains.join(', ') || 'none'}; dropped: ${r.dropped.length}; version ${r.version}${r.label ? ` (label ${r.label})` : ''}`,
         );
+      }),
+    );
+
+  program
+    .command('voice')
+    .description('print the text-to-speech request that speaks a text in a stored persona\'s voice (resolved through its lineage)')
+    .argument('<slug>', 'slug or id')
+    .argument('<text>', 'the text to speak')
+    .addOption(new Option('--provider <provider>', 'the voice provider (default: the persona\'s voiceConfig.provider)').choices([...VOICE_PROVIDERS]))
+    .action(
+      action(async (ctx, slug: string, text: string, opts: { provider?: string }) => {
+        const { persona } = await new InheritanceResolver(await ctx.ds()).resolve(slug, ctx.actor);
+        const request = voiceRequest(persona, text, { provider: opts.provider });
+        ctx.io.out(JSON.stringify(request, null, 2));
+        for (const w of request.warnings) ctx.io.err(`warning: ${w}`);
       }),
     );
 

@@ -4,6 +4,7 @@ import { PersonaValidationError, VersionConflictError } from '../errors';
 import { InheritanceResolver } from '../services/inheritance-resolver';
 import { MetricsService } from '../services/metrics-service';
 import { PersonaRuntime } from '../services/persona-runtime';
+import { ConversationMessage, previewMessages, ProviderName, toProviderRequest } from '../services/provider-request';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaListFilter, PersonaStore } from '../services/persona-store';
 import { toPlain } from '../validation/model';
@@ -118,15 +119,20 @@ export class PersonasController {
   @HttpCode(200)
   async render(@Param('idOrSlug') idOrSlug: string, @Body() body: unknown, @CurrentActor() actor: Actor): Promise<Json> {
     const b = isObject(body) ? body : {};
-    const unknown = Object.keys(b).filter((k) => !['context', 'tokenBudget', 'label', 'subject'].includes(k));
+    const unknown = Object.keys(b).filter((k) => !['context', 'tokenBudget', 'label', 'subject', 'provider', 'messages', 'model', 'maxTokens'].includes(k));
     if (unknown.length) throw new PersonaValidationError(unknown.map((k) => ({ path: k, constraint: 'whitelistValidation', message: `unknown field "${k}"` })), 'request');
-    return (await this.runtime.prompt(idOrSlug, {
+    const prompt = await this.runtime.prompt(idOrSlug, {
       actor,
       context: b.context as string | undefined,
       tokenBudget: b.tokenBudget as number | undefined,
       label: b.label as string | undefined,
       subject: b.subject as string | undefined,
-    })) as unknown as Json;
+    });
+    if (b.provider === undefined) return prompt as unknown as Json;
+    // With a provider: the prompt, and beside it the provider's request body (docs/runtime.md).
+    const messages = previewMessages(b.messages as ConversationMessage[] | undefined, b.context as string | undefined);
+    const request = toProviderRequest(prompt, b.provider as ProviderName, { messages, model: b.model as string | undefined, maxTokens: b.maxTokens as number | undefined });
+    return { ...prompt, request: { provider: b.provider, ...request } } as unknown as Json;
   }
 
   @Get(':idOrSlug/history')

@@ -66,6 +66,15 @@ export class BoundedCache<K, V> {
     this.totalWeight -= entry.weight;
   }
 
+  /** Forgets every entry `drop` says yes to (it sees each once; the order of the rest is kept). */
+  deleteWhere(drop: (key: K, value: V) => boolean): void {
+    for (let e = this.oldest; e; ) {
+      const next = e.newer;
+      if (drop(e.key, e.value)) this.delete(e.key);
+      e = next;
+    }
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.map.clear();

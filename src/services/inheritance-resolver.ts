@@ -90,8 +90,8 @@ export class InheritanceResolver {
     return this.checkLineage(await lineageOf(manager, idOrSlug, this.maxDepth), idOrSlug, actor);
   }
 
-  /** Refuses a lineage the actor may not read (as not found), a cycle, a chain too deep or broken. */
-  private checkLineage(links: LineageLink[], idOrSlug: string, actor: Actor): LineageLink[] {
+  /** @internal Refuses a lineage the actor may not read (as not found), a cycle, a chain too deep or broken. */
+  checkLineage(links: LineageLink[], idOrSlug: string, actor: Actor): LineageLink[] {
     if (!links.length || !canRead(actor, links[0])) throw new PersonaNotFoundError(idOrSlug);
     const seen = new Map<string, number>();
     for (const [i, link] of links.entries()) {

@@ -140,10 +140,13 @@ export class PhraseMatcher {
   private readonly output: Int32Array;
   /** The nearest state on the failure chain with an output (0 when none). */
   private readonly outputLink: Int32Array;
-  /** Per phrase: its length in folded code points, its text, the sets it belongs to. */
+  /** Per phrase: its length in folded code points, the sets it belongs to and its place in each set's list. */
   private readonly lengths: number[] = [];
-  private readonly texts: string[] = [];
   private readonly owners: number[][] = [];
+  private readonly ranks: number[][] = [];
+  /** Per set: its phrases as given, and the place of its first non-blank one (the best a match can do). */
+  private readonly phrases: (readonly string[])[];
+  private readonly bestRank: number[];
   /** Sets that have at least one non-blank phrase. */
   readonly reachable: number;
   /** Trie states: what the matcher's memory grows with (about 20 bytes each, plus branch maps). */
@@ -156,12 +159,15 @@ export class PhraseMatcher {
     const byKey = new Map<string, number>();
     const keys: Int32Array[] = [];
     const hasPhrase = new Set<number>();
+    this.phrases = sets.map((phrases) => [...phrases]);
+    this.bestRank = sets.map(() => -1);
     let total = 1;
     sets.forEach((phrases, set) => {
-      for (const phrase of phrases) {
-        const key = phraseKey(phrase);
+      for (let rank = 0; rank < phrases.length; rank++) {
+        const key = phraseKey(phrases[rank]);
         if (!key.length) continue;
         hasPhrase.add(set);
+        if (this.bestRank[set] === -1) this.bestRank[set] = rank;
         const id = key.join(',');
         let p = byKey.get(id);
         if (p === undefined) {
@@ -170,11 +176,15 @@ export class PhraseMatcher {
           keys.push(key);
           total += key.length;
           this.lengths.push(key.length);
-          this.texts.push(phrase);
           this.owners.push([]);
+          this.ranks.push([]);
         }
+        // A set listing the same phrase twice keeps its first place.
         const owners = this.owners[p];
-        if (owners[owners.length - 1] !== set) owners.push(set);
+        if (owners[owners.length - 1] !== set) {
+          owners.push(set);
+          this.ranks[p].push(rank);
+        }
       }
     });
     const label = new Int32Array(total).fill(LEAF);
@@ -245,16 +255,18 @@ export class PhraseMatcher {
   }
 
   /**
-   * The sets the context mentions, each with the first phrase of it found (in context order).
-   * Stops as soon as every set that can match has.
+   * The sets the context mentions, each with the first phrase of its own list (in the order the
+   * set was given) that the context mentions. Stops as soon as every set that can match has
+   * matched its first phrase.
    */
   match(context: string): Map<number, string> {
-    const found = new Map<number, string>();
-    if (!this.reachable || !context) return found;
+    const best = new Map<number, number>();
+    if (!this.reachable || !context) return new Map();
     const { points, word, length } = foldText(context);
-    const { fail, output, outputLink, lengths, owners, texts } = this;
+    const { fail, output, outputLink, lengths, owners, ranks, bestRank } = this;
+    let settled = 0;
     let s = 0;
-    for (let i = 0; i < length; i++) {
+    scan: for (let i = 0; i < length; i++) {
       const c = points[i];
       let next = this.step(s, c);
       while (next === -1 && s !== 0) {
@@ -268,10 +280,19 @@ export class PhraseMatcher {
         const p = output[t];
         const start = i - lengths[p] + 1;
         if (start > 0 && word[start - 1]) continue;
-        for (const set of owners[p]) if (!found.has(set)) found.set(set, texts[p]);
-        if (found.size === this.reachable) return found;
+        const sets = owners[p];
+        for (let k = 0; k < sets.length; k++) {
+          const set = sets[k];
+          const rank = ranks[p][k];
+          const known = best.get(set);
+          if (known !== undefined && known <= rank) continue;
+          best.set(set, rank);
+          if (rank === bestRank[set] && ++settled === this.reachable) break scan;
+        }
       }
     }
+    const found = new Map<number, string>();
+    for (const [set, rank] of best) found.set(set, this.phrases[set][rank]);
     return found;
   }
 }
@@ -311,7 +332,7 @@ function matcherFor(owner: object, domains: readonly KnowledgeDomain[]): PhraseM
 
 /**
  * The knowledge domains a context activates, as a map from each active domain to what activated
- * it: the keyword or topic found first, or `null` for a domain without activation keywords
+ * it: the first of its own keywords, then topics, that the context mentions, or `null` for a domain without activation keywords
  * (always active). A domain with keywords is active when the context mentions one of its keywords
  * or topics as a whole word or phrase, case-insensitively; without a context only always-active
  * domains are. One pass over the context, with a matcher compiled once per domain list and

@@ -54,11 +54,18 @@ export type RenderOptions = {
   counter?: TokenCounter;
 };
 
+/** A knowledge domain in the prompt and the keyword or topic that activated it (null: always active). */
+export type DomainActivation = { name: string; matched: string | null };
+
 /** A part of the prompt and its token count. */
 export type RenderedSection = { name: PromptSectionName; tokens: number };
 
 /** What a persona becomes for one conversation turn. */
 export type RenderedPrompt = {
+  /** The persona's id, or null for a persona never stored (OpenAI's `prompt_cache_key` is derived from it). */
+  personaId: string | null;
+  /** The persona's version (for `PersonaRuntime`, the version served), or null for a persona never stored. */
+  version: number | null;
   /** The system prompt. */
   text: string;
   /** Token count of `text` by the counter used (never above the budget). */
@@ -67,10 +74,27 @@ export type RenderedPrompt = {
   sections: RenderedSection[];
   /** Every item left out, and why (inactive domains, budget). */
   dropped: DroppedItem[];
-  /** Names of the knowledge domains brought in. */
+  /** Names of the knowledge domains brought in, in persona order. */
   activeDomains: string[];
+  /**
+   * The knowledge domains brought in, in persona order (as `activeDomains`), each with the keyword
+   * or topic that activated it: the first of the domain's own keywords, then topics, that the
+   * context mentions; null for a domain without activation keywords (always active). Domains
+   * dropped for the budget are in `dropped` instead.
+   */
+  activations: DomainActivation[];
+  /**
+   * Where the stable prefix ends, as a JavaScript string length: `text.slice(0, stablePrefixLength)`
+   * is everything that depends only on the persona's version (identity, traits, style, mode,
+   * always-active knowledge, rules, memory); the rest is the knowledge the context activated,
+   * after a blank line. For a version and budget the prefix is the same for every context, as
+   * long as nothing is dropped for the budget (docs/rendering.md, "Stable prefix").
+   */
+  stablePrefixLength: number;
   /** The first model preference, or null. */
   model: string | null;
+  /** All of the persona's model preferences, in order (the provider request picks from them). */
+  modelPreferences: string[];
   temperature: number;
   /** The persona's response limit (not the prompt budget), or null. */
   maxTokens: number | null;
@@ -79,8 +103,9 @@ export type RenderedPrompt = {
 
 /**
  * Renders a persona into a system prompt, deterministic for the same input, in a fixed order:
- * identity, traits, response style, interaction mode, active knowledge domains, behavior rules,
- * memory guidance (the words: prompt/wording.ts; the items: prompt/items.ts). With a
+ * identity, traits, response style, interaction mode, always-active knowledge domains, behavior
+ * rules, memory guidance, and last the knowledge domains the context activated (so everything
+ * before them is a stable prefix, `stablePrefixLength`) (the words: prompt/wording.ts; the items: prompt/items.ts). With a
  * `tokenBudget`, optional material is dropped in a documented order until the text fits
  * (prompt/fitting.ts, docs/rendering.md); identity and mandatory rules are never dropped, and if
  * they alone do not fit, `BudgetExceededError` says how many tokens they need.
@@ -92,13 +117,19 @@ export function renderSystemPrompt(persona: PersonaConfiguration, options: Rende
   const count = options.counter ?? o200kTokenCounter;
   const { items, dropped, active } = promptItems(persona, context, count, !options.counter);
   const { items: kept, text, tokens } = tokenBudget === undefined ? everything(items, count) : fitToBudget(items, tokenBudget, count, dropped);
+  const activations = activationsIn(active, kept);
   return {
+    personaId: persona.id ?? null,
+    version: persona.version ?? null,
     text,
     tokens,
     sections: sectionsOf(kept, count),
     dropped,
-    activeDomains: activeNames(active, kept),
+    activeDomains: activations.map((a) => a.name),
+    activations,
+    stablePrefixLength: prefixLength(kept, text),
     model: persona.modelPreferences[0] ?? null,
+    modelPreferences: [...persona.modelPreferences],
     temperature: persona.temperature,
     maxTokens: persona.maxTokens ?? null,
   };
@@ -110,11 +141,20 @@ function everything(items: Item[], count: TokenCounter): Fitted {
   return { items, text, tokens: count(text) };
 }
 
-/** The active domains whose block made it into the prompt, in persona order. */
-function activeNames(active: KnowledgeDomain[], kept: readonly Item[]): string[] {
+/** The active domains whose block made it into the prompt, in persona order, with what activated each. */
+function activationsIn(active: Map<KnowledgeDomain, string | null>, kept: readonly Item[]): DomainActivation[] {
   const names = new Set<string>();
   for (const i of kept) if (i.drop?.kind === 'domain') names.add(i.drop.name);
-  return active.filter((d) => names.has(d.name)).map((d) => d.name);
+  const out: DomainActivation[] = [];
+  for (const [d, matched] of active) if (names.has(d.name)) out.push({ name: d.name, matched });
+  return out;
+}
+
+/** The length of the text before the activated knowledge (which comes last, after a blank line), or the whole text. */
+function prefixLength(kept: readonly Item[], text: string): number {
+  const first = kept.findIndex((i) => i.section === 'activatedKnowledge');
+  if (first === -1) return text.length;
+  return text.length - joinItems(kept.slice(first)).length - '\n\n'.length;
 }
 
 /** Each section with the sum of its items' counts, in prompt order. */

@@ -76,6 +76,28 @@ describe('persona commands on SQLite', () => {
     const renderJson = JSON.parse(as('alice', '--json', 'render', 'technical-assistant', '--context', 'helm').stdout);
     expect(renderJson.activeDomains).toContain('kubernetes');
 
+    // The provider request body instead of the text; the context is the user's message.
+    const anthropic = as('alice', 'render', 'technical-assistant', '--context', 'helm rollback', '--provider', 'anthropic');
+    expect(anthropic.code).toBe(0);
+    const body = JSON.parse(anthropic.stdout);
+    expect(body).toMatchObject({ model: 'claude-sonnet-4', max_tokens: 4096, messages: [{ role: 'user', content: 'helm rollback' }] });
+    expect(body.system[0].cache_control).toEqual({ type: 'ephemeral' });
+    expect(anthropic.stderr).toMatch(/-- anthropic model claude-sonnet-4; \d+ prompt tokens; stable prefix \d+ of \d+ characters\nwarning: temperature 0.3 left out/);
+    const chat = JSON.parse(as('alice', 'render', 'technical-assistant', '--provider', 'openai-chat', '--message', 'hi', '--model', 'gpt-4.1').stdout);
+    expect(chat).toMatchObject({ model: 'gpt-4.1', messages: [{ role: 'system' }, { role: 'user', content: 'hi' }], prompt_cache_key: expect.stringMatching(/^persona:.+@1$/) });
+    const noGemini = as('alice', 'render', 'technical-assistant', '--context', 'x', '--provider', 'gemini');
+    expect(noGemini.code).not.toBe(0);
+    expect(noGemini.stderr).toMatch(/model/);
+    expect(as('alice', 'render', 'technical-assistant', '--provider', 'acme').code).not.toBe(0);
+
+    // The voice request, SSML escaped.
+    const voice = as('alice', 'voice', 'technical-assistant', 'Tom & <Jerry>', '--provider', 'azure');
+    expect(voice.code).toBe(0);
+    const speech = JSON.parse(voice.stdout);
+    expect(speech).toMatchObject({ provider: 'azure', path: '/cognitiveservices/v1' });
+    expect(speech.body).toContain('<voice name="alloy"><prosody rate="+10%" pitch="+0st" volume="100">Tom &amp; &lt;Jerry&gt;</prosody></voice>');
+    expect(JSON.parse(as('alice', 'voice', 'technical-assistant', 'Hello').stdout)).toMatchObject({ provider: 'openai', body: { voice: 'alloy', input: 'Hello', speed: 1.1 } });
+
     const patch = write('patch.json', { description: 'Patched.', responseStyle: { tone: 'dry' } });
     expect(as('alice', 'update', 'technical-assistant', '-f', patch, '--expected-version', '1').stdout).toContain('version 2');
     const stale = as('alice', 'update', 'technical-assistant', '-f', patch, '--expected-version', '1');
@@ -126,7 +148,7 @@ describe('persona commands on SQLite', () => {
   });
 
   it('has --help on every command', () => {
-    for (const command of ['demo', 'init', 'validate', 'create', 'list', 'show', 'render', 'update', 'history', 'revert', 'template', 'metrics', 'import', 'export']) {
+    for (const command of ['demo', 'init', 'validate', 'create', 'list', 'show', 'render', 'voice', 'update', 'history', 'revert', 'template', 'metrics', 'import', 'export']) {
       const r = persona([command, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toContain(`Usage: persona ${command}`);

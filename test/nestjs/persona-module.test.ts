@@ -94,6 +94,22 @@ describeEachEngine('PersonaModule REST API', (ctx) => {
     const rendered = await request(url).post('/personas/child/render').set(alice).send({ context: 'helm', tokenBudget: 300 }).expect(200);
     expect(rendered.body).toMatchObject({ activeDomains: expect.arrayContaining(['kubernetes']), temperature: 1, maxTokens: 4096, model: 'gpt-4o' });
     expect(rendered.body.tokens).toBeLessThanOrEqual(300);
+    const withBody = await request(url).post('/personas/child/render').set(alice).send({ context: 'helm', provider: 'anthropic' }).expect(200);
+    expect(withBody.body.text).toContain('## Knowledge for this conversation');
+    expect(withBody.body.request).toMatchObject({
+      provider: 'anthropic',
+      model: 'claude-sonnet-4',
+      body: { model: 'claude-sonnet-4', max_tokens: 4096, messages: [{ role: 'user', content: 'helm' }] },
+      warnings: [],
+    });
+    expect(withBody.body.request.body.system.map((b: { text: string }) => b.text).join('')).toBe(withBody.body.text);
+    expect(withBody.body.request.body.system[0].cache_control).toEqual({ type: 'ephemeral' });
+    const chat = await request(url).post('/personas/child/render').set(alice).send({ provider: 'openai-chat', messages: [{ role: 'user', content: 'hi' }], maxTokens: 64 }).expect(200);
+    expect(chat.body.request.body).toMatchObject({ model: 'gpt-4o', max_completion_tokens: 64, prompt_cache_key: `persona:${chat.body.personaId}@1` });
+    const noGemini = await request(url).post('/personas/child/render').set(alice).send({ context: 'hi', provider: 'gemini' }).expect(400);
+    expect(noGemini.body.issues).toEqual([expect.objectContaining({ path: 'model' })]);
+    expect((await request(url).post('/personas/child/render').set(alice).send({ provider: 'acme' }).expect(400)).body.issues[0].path).toBe('provider');
+    expect((await request(url).post('/personas/child/render').set(alice).send({ provider: 'openai-chat', messages: [{ role: 'system', content: 'x' }] }).expect(400)).body.issues[0].path).toBe('messages[0].role');
     const budget = await request(url).post('/personas/child/render').set(alice).send({ tokenBudget: 3 }).expect(422);
     expect(budget.body).toMatchObject({ code: 'BUDGET_EXCEEDED', tokenBudget: 3 });
 

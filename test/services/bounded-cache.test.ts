@@ -56,4 +56,11 @@ describe('BoundedCache', () => {
     cache.clear();
     expect([cache.size, cache.weight, cache.get(k2)]).toEqual([0, 0, undefined]);
   });
+
+  it('forgets the entries a predicate picks, keeping the order and weight of the rest', () => {
+    const cache = new BoundedCache<string, number>({ maxEntries: 10, weigh: (_, v) => v, maxWeight: 100 });
+    for (const [k, v] of [['a', 1], ['b', 2], ['c', 3], ['d', 4]] as const) cache.set(k, v);
+    cache.deleteWhere((key, value) => key === 'a' || value === 3);
+    expect([cache.keys(), cache.weight]).toEqual([['b', 'd'], 6]);
+  });
 });

@@ -57,12 +57,13 @@ describe('renderSystemPrompt', () => {
     const persona = PersonaConfiguration.create(fixture('personas/technical-assistant'));
     const { text, sections, model, temperature, maxTokens } = renderSystemPrompt(persona, { context: 'kubernetes' });
 
-    it('keeps the fixed order: identity, traits, style, mode, knowledge, rules, memory', () => {
-      expect(sections.map((s) => s.name)).toEqual(['identity', 'traits', 'responseStyle', 'interactionMode', 'knowledge', 'rules', 'memory']);
+    it('keeps the fixed order: identity, traits, style, mode, knowledge, rules, memory, then the knowledge the context activated', () => {
+      expect(sections.map((s) => s.name)).toEqual(['identity', 'traits', 'responseStyle', 'interactionMode', 'knowledge', 'rules', 'memory', 'activatedKnowledge']);
       const at = (s: string) => text.indexOf(s);
       expect(at('# Technical Assistant')).toBe(0);
       expect(at('## Personality')).toBeLessThan(at('## How to respond'));
-      expect(at('## Knowledge')).toBeLessThan(at('## Rules'));
+      expect(at('## Knowledge\n### general programming')).toBeLessThan(at('## Rules'));
+      expect(at('## Memory')).toBeLessThan(at('## Knowledge for this conversation\n### kubernetes'));
     });
 
     it('turns numbers into graded words and orders traits by weight', () => {
@@ -191,6 +192,86 @@ describe('renderSystemPrompt', () => {
       expect(mentions('I write C++ daily', 'C++')).toBe(true);
       expect(mentions('Привет, мир', 'мир')).toBe(true);
       expect(mentions('мирный', 'мир')).toBe(false);
+    });
+  });
+
+  describe('stable prefix', () => {
+    const persona = PersonaConfiguration.create(fixture('personas/technical-assistant'));
+
+    it('ends the prefix where the activated knowledge begins, after a blank line', () => {
+      const r = renderSystemPrompt(persona, { context: 'kubernetes' });
+      const prefix = r.text.slice(0, r.stablePrefixLength);
+      expect(prefix.endsWith('\n\n')).toBe(false);
+      expect(r.text.slice(r.stablePrefixLength)).toMatch(/^\n\n## Knowledge for this conversation\n### kubernetes/);
+      expect(prefix).toContain('### general programming');
+      expect(prefix).not.toContain('### kubernetes');
+    });
+
+    it('is the whole text when the context activates nothing', () => {
+      const r = renderSystemPrompt(persona, { context: 'hello' });
+      expect(r.stablePrefixLength).toBe(r.text.length);
+      expect(r.text).toBe(renderSystemPrompt(persona, { context: 'kubernetes' }).text.slice(0, r.stablePrefixLength));
+    });
+
+    it('is byte-identical across contexts for a version and budget when nothing is dropped (property)', () => {
+      fc.assert(
+        fc.property(personaArb, fc.array(fc.string({ maxLength: 60 }), { minLength: 2, maxLength: 4 }), fc.boolean(), (plain, contexts, withBudget) => {
+          const p = PersonaConfiguration.create(plain);
+          // Contexts made partly of the persona's own phrases, so that domains do activate.
+          const phrases = p.knowledgeDomains.flatMap((d) => [...d.activationKeywords, ...d.topics]);
+          const all = contexts.map((c, i) => (phrases.length ? `${c} ${phrases[(i * 7) % phrases.length]} ${c}` : c));
+          const unbudgeted = all.map((context) => renderSystemPrompt(p, { context }));
+          // Fitting adds the items' own counts (an estimate a little above the joined text's), so a
+          // budget that holds everything is given room above the exact count.
+          const budget = withBudget ? Math.max(...unbudgeted.map((r) => r.tokens)) * 2 + 100 : undefined;
+          const renders = budget ? all.map((context) => renderSystemPrompt(p, { context, tokenBudget: budget })) : unbudgeted;
+          const prefixes = renders.map((r) => r.text.slice(0, r.stablePrefixLength));
+          for (const r of renders) {
+            expect(r.dropped.filter((d) => d.reason.startsWith('budget'))).toEqual([]);
+            expect(r.stablePrefixLength).toBeLessThanOrEqual(r.text.length);
+            if (r.stablePrefixLength < r.text.length) expect(r.text.slice(r.stablePrefixLength)).toMatch(/^\n\n## Knowledge for this conversation\n/);
+          }
+          for (const prefix of prefixes) expect(prefix).toBe(prefixes[0]);
+          expect(prefixes[0]).toBe(renderSystemPrompt(p).text.slice(0, renderSystemPrompt(p).stablePrefixLength));
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  describe('activations', () => {
+    it('names the first of the domain’s own keywords, then topics, that the context mentions; null when always active', () => {
+      const persona = PersonaConfiguration.create({
+        ...fixture('personas/minimal'),
+        knowledgeDomains: [
+          { name: 'k8s', expertiseLevel: 8, topics: ['deployments', 'pods'], activationKeywords: ['kubernetes', 'helm'] },
+          { name: 'general', expertiseLevel: 5, topics: ['everything'] },
+          { name: 'db', expertiseLevel: 5, topics: ['indexes'], activationKeywords: ['postgres'] },
+        ],
+      });
+      // "helm" comes first in the context, but "kubernetes" is the domain's first keyword.
+      const r = renderSystemPrompt(persona, { context: 'helm pods on Kubernetes, and slow indexes' });
+      expect(r.activations).toEqual([
+        { name: 'k8s', matched: 'kubernetes' },
+        { name: 'general', matched: null },
+        { name: 'db', matched: 'indexes' },
+      ]);
+      expect(r.activeDomains).toEqual(['k8s', 'general', 'db']);
+      expect(renderSystemPrompt(persona, { context: 'pods and deployments' }).activations[0]).toEqual({ name: 'k8s', matched: 'deployments' });
+    });
+
+    it('leaves out a domain dropped for the budget; it is in dropped instead', () => {
+      const persona = PersonaConfiguration.create({
+        ...fixture('personas/minimal'),
+        knowledgeDomains: [{ name: 'k8s', expertiseLevel: 1, topics: ['deployments'], activationKeywords: ['helm'], description: 'x '.repeat(400) }],
+      });
+      const full = renderSystemPrompt(persona, { context: 'helm' });
+      const prefixOnly = renderSystemPrompt(persona);
+      expect(full.tokens).toBeGreaterThan(prefixOnly.tokens + 300);
+      const r = renderSystemPrompt(persona, { context: 'helm', tokenBudget: prefixOnly.tokens + 2 });
+      expect(r.activations).toEqual([]);
+      expect(r.dropped.map((d) => d.kind)).toContain('domain');
+      expect(r.stablePrefixLength).toBe(r.text.length);
     });
   });
 

@@ -13,8 +13,12 @@ import { domainLine, formattingLine, HEADINGS, memoryBlock, modeBlock, ruleLine,
  * section, whether and how it may be dropped, and its token count once known.
  */
 
-/** The sections, in the order they appear. */
-export type PromptSectionName = 'identity' | 'traits' | 'responseStyle' | 'interactionMode' | 'knowledge' | 'rules' | 'memory';
+/**
+ * The sections, in the order they appear. Everything up to `memory` depends only on the persona
+ * (`knowledge` holds the always-active domains); `activatedKnowledge`, last, holds the domains
+ * the context activated, so that the text before it is a stable, cacheable prefix.
+ */
+export type PromptSectionName = 'identity' | 'traits' | 'responseStyle' | 'interactionMode' | 'knowledge' | 'rules' | 'memory' | 'activatedKnowledge';
 /** Something left out of the prompt, and why. */
 export type DroppedItem = { kind: 'rule' | 'trait' | 'domainDetails' | 'domain' | 'memory' | 'formatting' | 'responseStyle' | 'interactionMode'; name: string; reason: string };
 
@@ -25,8 +29,11 @@ export type DroppedItem = { kind: 'rule' | 'trait' | 'domainDetails' | 'domain' 
  */
 export type Item = { section: PromptSectionName; text: string; tokens?: number; drop?: DroppedItem; heading?: boolean; order: number; level?: number };
 
-/** The items of a persona for one context, the domains it leaves out, and the active domains in persona order. */
-export type PromptItems = { items: Item[]; dropped: DroppedItem[]; active: KnowledgeDomain[] };
+/**
+ * The items of a persona for one context, the domains it leaves out, and the active domains in
+ * persona order, each with what activated it (null when always active).
+ */
+export type PromptItems = { items: Item[]; dropped: DroppedItem[]; active: Map<KnowledgeDomain, string | null> };
 
 /** Code-point order: the same on every machine, whatever its locale (localeCompare is not). */
 function byCodePoint(a: string, b: string): number {
@@ -129,20 +136,21 @@ export function promptItems(persona: PersonaConfiguration, context: string | und
 
   add('interactionMode', modeBlock(persona.interactionMode), { kind: 'interactionMode', name: persona.interactionMode, reason: '' });
 
-  const active: KnowledgeDomain[] = [];
-  const activated = activeDomains(persona.knowledgeDomains, context);
+  const active = activeDomains(persona.knowledgeDomains, context);
   for (const d of persona.knowledgeDomains) {
-    if (activated.has(d)) active.push(d);
-    else dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
+    if (!active.has(d)) dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
   }
-  if (active.length) {
-    heading('knowledge');
-    for (const d of active) {
+  const domains = (section: 'knowledge' | 'activatedKnowledge', always: boolean) => {
+    const these = persona.knowledgeDomains.filter((d) => active.has(d) && (active.get(d) === null) === always);
+    if (!these.length) return;
+    heading(section);
+    for (const d of these) {
       const l = line(d, [d.name, d.expertiseLevel, d.topics.length, ...d.topics, d.tools.length, ...d.tools], domainLine);
-      add('knowledge', l.text, { kind: 'domain', name: d.name, reason: '' }, d.expertiseLevel, l.tokens);
-      if (d.description) add('knowledge', d.description, { kind: 'domainDetails', name: d.name, reason: '' }, d.expertiseLevel);
+      add(section, l.text, { kind: 'domain', name: d.name, reason: '' }, d.expertiseLevel, l.tokens);
+      if (d.description) add(section, d.description, { kind: 'domainDetails', name: d.name, reason: '' }, d.expertiseLevel);
     }
-  }
+  };
+  domains('knowledge', true);
 
   const rules = sortedOnce(persona.behaviorRules, RULE_ORDER);
   if (rules.length) {
@@ -157,6 +165,9 @@ export function promptItems(persona: PersonaConfiguration, context: string | und
   if (fieldsSet(persona).has('memoryConfig') || persona.memoryConfig.priorityTopics.length) {
     add('memory', memoryBlock(persona.memoryConfig), { kind: 'memory', name: 'memoryConfig', reason: '' });
   }
+
+  // Last, after everything that depends only on the persona: what this context activated.
+  domains('activatedKnowledge', false);
   return { items, dropped, active };
 }
 

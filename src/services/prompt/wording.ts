@@ -59,6 +59,7 @@ export const HEADINGS = {
   responseStyle: '## How to respond',
   knowledge: '## Knowledge',
   rules: '## Rules',
+  activatedKnowledge: '## Knowledge for this conversation',
 } as const;
 
 /** A name with `-` and `_` runs as spaces (`uses_emoji` → "uses emoji"). */

@@ -1,0 +1,240 @@
+import { PersonaValidationError, ValidationIssue } from '../errors';
+import { PersonaConfiguration } from '../models/persona-configuration.entity';
+import { VoiceConfiguration } from '../models/voice-configuration.embedded';
+
+/*
+ * A persona's voice settings as a text-to-speech provider's request (no network call). Each
+ * provider has its own units and ranges; the mapping is documented in docs/runtime.md ("Voice")
+ * and every value clamped or left out is named in `warnings`. Everything placed in SSML is
+ * escaped by `escapeXml`, so no text and no setting can add or close an element.
+ */
+
+/** The voice providers `voiceRequest` builds requests for. */
+export const VOICE_PROVIDERS = ['openai', 'elevenlabs', 'azure', 'google', 'polly'] as const;
+/** OpenAI speech, ElevenLabs, Azure Speech (SSML), Google Cloud Text-to-Speech, Amazon Polly. */
+export type VoiceProvider = (typeof VOICE_PROVIDERS)[number];
+
+/** Longest text `voiceRequest` takes, in characters (each provider's own limit is lower; going past it is a warning). */
+export const MAX_VOICE_TEXT_LENGTH = 100_000;
+
+/** What each provider takes in one request, in characters of text (the API's documented limit; past it, a warning). */
+const TEXT_LIMITS: Record<VoiceProvider, number> = { openai: 4096, elevenlabs: 5000, azure: 50_000, google: 5000, polly: 3000 };
+
+/** A voice request: the path relative to the provider's API base, the headers it needs besides authentication, the body. */
+export type VoiceRequest = { provider: string; path: string; headers: Record<string, string>; body: object | string; warnings: string[] };
+
+/** Options of {@link voiceRequest}. */
+export type VoiceRequestOptions = { provider?: string };
+
+/** The OpenAI speech body (`POST /v1/audio/speech`). */
+export type OpenAISpeechBody = { model: string; voice: string; input: string; speed: number; instructions?: string; response_format: 'mp3' | 'opus' | 'aac' | 'flac' | 'wav' | 'pcm' };
+/** The ElevenLabs body (`POST /v1/text-to-speech/{voice_id}`). */
+export type ElevenLabsBody = { text: string; model_id: string; voice_settings: { speed: number; stability?: number; similarity_boost?: number } };
+/** The Google Cloud Text-to-Speech body (`POST /v1/text:synthesize`). */
+export type GoogleSynthesizeBody = {
+  input: { ssml: string };
+  voice: { languageCode: string; name: string };
+  audioConfig: { audioEncoding: string; speakingRate: number; pitch: number; volumeGainDb: number };
+};
+/** The Amazon Polly `SynthesizeSpeech` body (`POST /v1/speech`). */
+export type PollySynthesizeBody = { Text: string; TextType: 'ssml'; VoiceId: string; LanguageCode: string; Engine: string; OutputFormat: string };
+
+/**
+ * Characters XML 1.0 allows: tab, line feed, carriage return, U+0020–U+D7FF, U+E000–U+FFFD and
+ * (as surrogate pairs) U+10000–U+10FFFF. Everything else, lone surrogates included, is removed.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
+/**
+ * Text or an attribute value as XML character data: `&`, `<`, `>`, `"` and `'` as entities (and
+ * tab, line feed and carriage return too, which a parser would otherwise normalise), and
+ * characters XML cannot hold removed. The result never contains `<`, `>` or a quote, so it can
+ * neither open, close nor end an element or an attribute, and it parses back to the text given
+ * (less the removed characters).
+ */
+export function escapeXml(text: string): string {
+  return text.replace(NOT_XML_CHAR, '').replace(/[&<>"'\t\n\r]/g, (c) => ENTITIES[c]);
+}
+
+function clamp(value: number, min: number, max: number, what: string, warnings: string[]): number {
+  if (value < min || value > max) {
+    const to = Math.min(max, Math.max(min, value));
+    warnings.push(`${what} ${value} clamped to ${to} (the provider takes ${min} to ${max})`);
+    return to;
+  }
+  return value;
+}
+
+/** `+10%`, `-5.5%`: a signed percentage with at most two decimals. */
+function signedPercent(value: number): string {
+  const rounded = Math.round(value * 100) / 100;
+  return `${rounded >= 0 ? '+' : ''}${rounded}%`;
+}
+
+/** A volume factor 0–1 as decibels (0 → -Infinity, handled by the callers). */
+function decibels(volume: number): number {
+  return Math.round(20 * Math.log10(volume) * 100) / 100;
+}
+
+/** A string option of `providerOptions`, else the default (a value of another type is ignored with a warning). */
+function stringOption(voice: VoiceConfiguration, key: string, fallback: string, warnings: string[]): string {
+  const value = voice.providerOptions?.[key];
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && value.length > 0 && value.length <= 200) return value;
+  warnings.push(`providerOptions.${key} ignored: not a string of 1 to 200 characters`);
+  return fallback;
+}
+
+/** A number option of `providerOptions` within a range, else undefined (out of range or of another type: ignored with a warning). */
+function numberOption(voice: VoiceConfiguration, key: string, min: number, max: number, warnings: string[]): number | undefined {
+  const value = voice.providerOptions?.[key];
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && value >= min && value <= max) return value;
+  warnings.push(`providerOptions.${key} ignored: not a number from ${min} to ${max}`);
+  return undefined;
+}
+
+function unsupported(voice: VoiceConfiguration, provider: VoiceProvider, fields: ('pitch' | 'volume' | 'emotion' | 'style')[], warnings: string[]): void {
+  const defaults = { pitch: 0, volume: 1, emotion: undefined, style: undefined };
+  for (const f of fields) if (voice[f] !== undefined && voice[f] !== defaults[f]) warnings.push(`${f} ${JSON.stringify(voice[f])} left out: ${provider} has no such setting`);
+}
+
+function checkInput(persona: PersonaConfiguration, text: unknown, options: VoiceRequestOptions): { voice: VoiceConfiguration; provider: VoiceProvider; text: string } {
+  const issues: ValidationIssue[] = [];
+  const voice = persona?.voiceConfig;
+  if (!voice) issues.push({ path: 'voiceConfig', constraint: 'isDefined', message: 'the persona has no voiceConfig' });
+  if (typeof text !== 'string') issues.push({ path: 'text', constraint: 'isString', message: 'text must be a string' });
+  else if (!text.trim()) issues.push({ path: 'text', constraint: 'isNotEmpty', message: 'text must not be empty' });
+  else if (text.length > MAX_VOICE_TEXT_LENGTH) issues.push({ path: 'text', constraint: 'maxLength', message: `text must be at most ${MAX_VOICE_TEXT_LENGTH.toLocaleString('en-US')} characters` });
+  const provider = options?.provider ?? voice?.provider;
+  if (provider !== undefined && !(VOICE_PROVIDERS as readonly string[]).includes(provider)) {
+    issues.push({ path: options?.provider !== undefined ? 'provider' : 'voiceConfig.provider', constraint: 'isIn', message: `voice provider must be one of: ${VOICE_PROVIDERS.join(', ')}` });
+  }
+  if (issues.length) throw new PersonaValidationError(issues, 'voice request');
+  return { voice: voice as VoiceConfiguration, provider: provider as VoiceProvider, text: text as string };
+}
+
+/**
+ * The request that speaks `text` in the persona's voice: for OpenAI speech, ElevenLabs, Azure
+ * (SSML with `prosody` and `mstts:express-as`), Google Cloud TTS (SSML input) or Amazon Polly
+ * (SSML text). `options.provider` overrides `voiceConfig.provider`. Settings a provider cannot
+ * take are clamped to its range or left out, each with a warning; the unit mappings are in
+ * docs/runtime.md. A persona without `voiceConfig`, an unknown provider, or a text that is empty
+ * or longer than {@link MAX_VOICE_TEXT_LENGTH} is a `PersonaValidationError`.
+ */
+export function voiceRequest(persona: PersonaConfiguration, text: string, options: VoiceRequestOptions = {}): VoiceRequest {
+  const { voice, provider, text: input } = checkInput(persona, text, options);
+  const warnings: string[] = [];
+  if (input.length > TEXT_LIMITS[provider]) warnings.push(`text of ${input.length} characters is longer than ${provider} takes in one request (${TEXT_LIMITS[provider]}): split it`);
+  if (options.provider !== undefined && options.provider !== voice.provider) warnings.push(`voiceConfig is for ${voice.provider}; voice id ${JSON.stringify(voice.voiceId)} may not exist at ${provider}`);
+  switch (provider) {
+    case 'openai':
+      return { provider, path: '/v1/audio/speech', headers: { 'Content-Type': 'application/json' }, body: openAISpeech(voice, input, warnings), warnings };
+    case 'elevenlabs': {
+      // The output format is a query parameter; without it ElevenLabs answers mp3_44100_128.
+      const format = stringOption(voice, 'outputFormat', '', warnings);
+      const path = `/v1/text-to-speech/${encodeURIComponent(voice.voiceId)}${format ? `?output_format=${encodeURIComponent(format)}` : ''}`;
+      return { provider, path, headers: { 'Content-Type': 'application/json' }, body: elevenLabs(voice, input, warnings), warnings };
+    }
+    case 'azure':
+      return {
+        provider,
+        path: '/cognitiveservices/v1',
+        headers: { 'Content-Type': 'application/ssml+xml', 'X-Microsoft-OutputFormat': stringOption(voice, 'outputFormat', 'audio-24khz-48kbitrate-mono-mp3', warnings) },
+        body: azureSsml(voice, input, warnings),
+        warnings,
+      };
+    case 'google':
+      return { provider, path: '/v1/text:synthesize', headers: { 'Content-Type': 'application/json' }, body: googleSynthesize(voice, input, warnings), warnings };
+    case 'polly':
+      return { provider, path: '/v1/speech', headers: { 'Content-Type': 'application/json' }, body: pollySynthesize(voice, input, warnings), warnings };
+  }
+}
+
+/** Emotion and style as a spoken instruction for OpenAI's steerable speech models. */
+function speechInstructions(voice: VoiceConfiguration): string | undefined {
+  const parts: string[] = [];
+  if (voice.emotion) parts.push(`Emotion: ${voice.emotion}.`);
+  if (voice.style) parts.push(`Style: ${voice.style}.`);
+  return parts.length ? parts.join(' ') : undefined;
+}
+
+function openAISpeech(voice: VoiceConfiguration, input: string, warnings: string[]): OpenAISpeechBody {
+  const model = stringOption(voice, 'model', 'gpt-4o-mini-tts', warnings);
+  const format = stringOption(voice, 'responseFormat', 'mp3', warnings);
+  const formats = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
+  const body: OpenAISpeechBody = { model, voice: voice.voiceId, input, speed: voice.speed, response_format: (formats.includes(format) ? format : 'mp3') as OpenAISpeechBody['response_format'] };
+  if (!formats.includes(format)) warnings.push(`providerOptions.responseFormat ${JSON.stringify(format)} ignored: OpenAI takes ${formats.join(', ')}`);
+  const instructions = speechInstructions(voice);
+  // Only the gpt-4o TTS models take instructions; tts-1 and tts-1-hd refuse them.
+  if (instructions && model.startsWith('tts-1')) warnings.push(`emotion and style left out: ${model} takes no instructions (gpt-4o-mini-tts does)`);
+  else if (instructions) body.instructions = instructions;
+  unsupported(voice, 'openai', ['pitch', 'volume'], warnings);
+  return body;
+}
+
+function elevenLabs(voice: VoiceConfiguration, input: string, warnings: string[]): ElevenLabsBody {
+  const settings: ElevenLabsBody['voice_settings'] = { speed: clamp(voice.speed, 0.7, 1.2, 'speed', warnings) };
+  const stability = numberOption(voice, 'stability', 0, 1, warnings);
+  const similarity = numberOption(voice, 'similarityBoost', 0, 1, warnings);
+  if (stability !== undefined) settings.stability = stability;
+  if (similarity !== undefined) settings.similarity_boost = similarity;
+  unsupported(voice, 'elevenlabs', ['pitch', 'volume', 'emotion', 'style'], warnings);
+  return { text: input, model_id: stringOption(voice, 'modelId', 'eleven_multilingual_v2', warnings), voice_settings: settings };
+}
+
+/** Azure prosody: rate as a relative percentage (0.5–2 times), pitch in relative semitones (−12 to +7, Azure's −50% to +50%), volume 0–100. */
+function azureSsml(voice: VoiceConfiguration, input: string, warnings: string[]): string {
+  const rate = clamp(voice.speed, 0.5, 2, 'speed', warnings);
+  const pitch = clamp(voice.pitch, -12, 7, 'pitch', warnings);
+  const volume = Math.round(voice.volume * 10000) / 100;
+  const prosody = `<prosody rate="${signedPercent((rate - 1) * 100)}" pitch="${pitch >= 0 ? '+' : ''}${pitch}st" volume="${volume}">${escapeXml(input)}</prosody>`;
+  const style = voice.style ?? voice.emotion;
+  if (voice.style && voice.emotion) warnings.push(`emotion ${JSON.stringify(voice.emotion)} left out: Azure takes one style, and style ${JSON.stringify(voice.style)} is set`);
+  const degree = numberOption(voice, 'styleDegree', 0.01, 2, warnings);
+  const role = voice.providerOptions?.role;
+  const styled = style
+    ? `<mstts:express-as style="${escapeXml(style)}"${degree !== undefined ? ` styledegree="${degree}"` : ''}${typeof role === 'string' && role ? ` role="${escapeXml(role)}"` : ''}>${prosody}</mstts:express-as>`
+    : prosody;
+  return (
+    `<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xmlns:mstts="https://www.w3.org/2001/mstts" xml:lang="${escapeXml(voice.language)}">` +
+    `<voice name="${escapeXml(voice.voiceId)}">${styled}</voice></speak>`
+  );
+}
+
+/** Google: speaking rate 0.25–4 and pitch −20–20 semitones as they are; volume as gain in dB (−96 to 0 for 0–1). */
+function googleSynthesize(voice: VoiceConfiguration, input: string, warnings: string[]): GoogleSynthesizeBody {
+  unsupported(voice, 'google', ['emotion', 'style'], warnings);
+  return {
+    input: { ssml: `<speak>${escapeXml(input)}</speak>` },
+    voice: { languageCode: voice.language, name: voice.voiceId },
+    audioConfig: {
+      audioEncoding: stringOption(voice, 'audioEncoding', 'MP3', warnings),
+      speakingRate: voice.speed,
+      pitch: voice.pitch,
+      volumeGainDb: voice.volume === 0 ? -96 : Math.max(-96, decibels(voice.volume)),
+    },
+  };
+}
+
+/** Polly: rate 20–200% of normal; volume in relative dB (silent at 0); pitch as a relative percentage, standard engine only; style `news` or `conversational` as `amazon:domain`. */
+function pollySynthesize(voice: VoiceConfiguration, input: string, warnings: string[]): PollySynthesizeBody {
+  const engine = stringOption(voice, 'engine', 'neural', warnings);
+  const rate = clamp(voice.speed, 0.2, 2, 'speed', warnings);
+  const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : `${decibels(voice.volume)}dB`}"`];
+  if (voice.pitch !== 0) {
+    if (engine === 'standard') {
+      // Semitones to a frequency change: +12 st doubles it; Polly takes −33.3% to +50%.
+      const percent = clamp(Math.round((2 ** (voice.pitch / 12) - 1) * 10000) / 100, -33.3, 50, 'pitch (as %)', warnings);
+      attributes.push(`pitch="${signedPercent(percent)}"`);
+    } else warnings.push(`pitch ${voice.pitch} left out: Polly's ${engine} engine takes no pitch (the standard engine does)`);
+  }
+  let ssml = `<prosody ${attributes.join(' ')}>${escapeXml(input)}</prosody>`;
+  const domain = voice.style === 'news' || voice.style === 'conversational' ? voice.style : undefined;
+  if (domain && engine === 'neural') ssml = `<amazon:domain name="${domain}">${ssml}</amazon:domain>`;
+  else if (voice.style) warnings.push(`style ${JSON.stringify(voice.style)} left out: Polly takes the styles news and conversational, with the neural engine`);
+  unsupported(voice, 'polly', ['emotion'], warnings);
+  return { Text: `<speak>${ssml}</speak>`, TextType: 'ssml', VoiceId: voice.voiceId, LanguageCode: voice.language, Engine: engine, OutputFormat: stringOption(voice, 'outputFormat', 'mp3', warnings) };
+}
