@@ -65,8 +65,18 @@ export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, ment
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
 export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
-export { importPersona, exportPersona, slugify } from './interop';
-export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
+export { importPersona, importPersonas, exportPersona, exportPersonaWithReport, slugify, formatReport, summarizeReport } from './interop';
+export type {
+  PersonaFormat,
+  ExportFormat as PersonaExportFormat,
+  ImportOptions as PersonaImportOptions,
+  ExportOptions as PersonaExportOptions,
+  ImportResult as PersonaImportResult,
+  ExportResult as PersonaExportResult,
+  FidelityEntry,
+  FidelityReport,
+  FidelityStatus,
+} from './interop';
 export { personaJsonSchema } from './interop/json-schema';
 export { stripCredentials, isCredentialKey, isCredentialValue } from './interop/secrets';
 export type { DroppedCredential } from './interop/secrets';

@@ -1,5 +1,6 @@
 import { Init1795595464251 } from './1795595464251-Init';
 import { Releases1795618612228 } from './1795618612228-Releases';
+import { InteropColumn1795628196521 } from './1795628196521-InteropColumn';
 
 /** The sqlite migrations, oldest first. */
-export const SQLITE_MIGRATIONS: Function[] = [Init1795595464251, Releases1795618612228];
+export const SQLITE_MIGRATIONS: Function[] = [Init1795595464251, Releases1795618612228, InteropColumn1795628196521];
