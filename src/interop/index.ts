@@ -378,14 +378,19 @@ function importLetta(source: Json, ctx: ReadContext, report: FidelityReport, opt
   const agents = lettaAgents(source, ctx);
   if (ctx.issues.length) ctx.issues.unshift(...formatHint('letta-af', source));
   throwIssues(ctx, 'letta-af');
+  // What the file-wide steps said about one agent (`agents[2]…`) goes to that agent only.
+  const about = (text: string, at: string) => {
+    const agent = /\bagents\[\d+\]/.exec(text)?.[0];
+    return agent === undefined || agent === at;
+  };
   return agents.map((item) => {
-    const agentCtx: ReadContext = { warnings: [...ctx.warnings], lenient: ctx.lenient, issues: [] };
+    const agentCtx: ReadContext = { warnings: ctx.warnings.filter((w) => about(w, item.at)), lenient: ctx.lenient, issues: [] };
     const { fragment, report: agentReport } = readLettaAgent(item, agentCtx);
     const plain = buildPersona(fragment, slugFor(String(fragment.name)), options);
     const remainder = lettaRemainder(item, (value) => sizeOf({ format: 'letta-af', remainder: value, fields: {} }) <= INTEROP_MAX_BYTES, agentCtx);
     if (remainder) plain.interop = { format: 'letta-af', remainder, fields: {} };
     const persona = createModel(PersonaConfiguration, plain as ModelInput<PersonaConfiguration>);
-    return { persona, warnings: agentCtx.warnings, report: [...agentReport, ...report] };
+    return { persona, warnings: agentCtx.warnings, report: [...agentReport, ...report.filter((e) => about(e.field, item.at))] };
   });
 }
 
