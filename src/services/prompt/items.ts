@@ -5,6 +5,7 @@ import { PersonaTrait } from '../../models/persona-trait.entity';
 import { fieldsSet } from '../../validation/model';
 import { BoundedCache } from '../bounded-cache';
 import { activeDomains } from '../keyword-matcher';
+import { applyLorebook } from './lorebook';
 import { TokenCounter } from '../token-counter';
 import { domainLine, formattingLine, HEADINGS, memoryBlock, modeBlock, ruleLine, styleLines, traitLine } from './wording';
 
@@ -130,8 +131,9 @@ export function promptItems(persona: PersonaConfiguration, context: string | und
   add('interactionMode', modeBlock(persona.interactionMode), { kind: 'interactionMode', name: persona.interactionMode, reason: '' });
 
   const active: KnowledgeDomain[] = [];
-  const activated = activeDomains(persona.knowledgeDomains, context);
-  for (const d of persona.knowledgeDomains) {
+  // Domains that came from a character card's lorebook follow its entries' rules (./lorebook.ts).
+  const { activated, order: domainOrder } = applyLorebook(persona, context, activeDomains(persona.knowledgeDomains, context));
+  for (const d of domainOrder) {
     if (activated.has(d)) active.push(d);
     else dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
   }
