@@ -14,11 +14,11 @@ import { droppedWarning, stripCredentials } from './secrets';
 
 /**
  * Deepest nesting of an imported card or Eliza file (objects and lists below its root). Its
- * record in `metadata.interop` puts each part at most 4 levels lower (`metadata.interop.fields
+ * record in `interop` puts each part at most 4 levels lower (`interop.fields
  * ["data.character_book"].extra.entries[i].entry…` for `data.character_book.entries[i]…`), and a
  * template holding the persona 1 more, so 48 stays within the {@link MAX_JSON_DEPTH} of a
  * persona with room to spare. Real documents nest far less: the full V2/V3 cards and the Eliza
- * v0/v1 files of the tests, every specified field set, nest 6 levels (their records 10).
+ * v0/v1 files of the tests, every specified field set, nest 6 levels (their records 9).
  */
 export const MAX_DOCUMENT_DEPTH = 48;
 

@@ -213,7 +213,7 @@ describe('importPersona / exportPersona', () => {
 
     it('never throws anything but PersonaValidationError for junk cards (property)', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.anything({ maxDepth: 3 }), fc.constantFrom('card-v2', 'card-v3', 'eliza', 'auto'), fc.boolean(), async (junk, format, lenient) => {
+        fc.asyncProperty(fc.anything({ maxDepth: 3 }), fc.constantFrom('card-v1', 'card-v2', 'card-v3', 'eliza', 'letta-af', 'auto'), fc.boolean(), async (junk, format, lenient) => {
           const doc = format.startsWith('card') && junk && typeof junk === 'object' ? { spec: format === 'card-v3' ? 'chara_card_v3' : 'chara_card_v2', data: junk } : junk;
           try {
             await importPersona(doc as object, { format: format as never, lenient });

@@ -278,6 +278,34 @@ describe('Letta agent files (.af)', () => {
     expect(ccardlibVersion(card)).toBe('v3');
   });
 
+  it('reads random agent files as one persona per agent, or refuses them with a PersonaValidationError (property)', async () => {
+    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string({ maxLength: 10 }), { maxLength: 3 }));
+    const block = fc.record({ label: fc.oneof(fc.constantFrom('persona', 'human', 'guardrails', ''), value), value: fc.oneof(fc.string({ maxLength: 3000 }), value), id: fc.constantFrom('block-0', 'block-1', 'block-2') }, { requiredKeys: [] });
+    const agent = fc.record(
+      {
+        name: fc.oneof(fc.string({ maxLength: 120 }), value),
+        system: value,
+        block_ids: fc.array(fc.constantFrom('block-0', 'block-1', 'block-9'), { maxLength: 3 }),
+        tool_ids: fc.array(fc.constantFrom('tool-0', 'tool-1'), { maxLength: 2 }),
+        llm_config: fc.record({ model: value, temperature: fc.double({ min: -5, max: 5, noNaN: true }), max_tokens: value, context_window: fc.integer({ min: -10, max: 3_000_000 }) }, { requiredKeys: [] }),
+        tags: fc.array(fc.oneof(fc.string({ maxLength: 60 }), value), { maxLength: 25 }),
+        messages: fc.array(fc.record({ role: fc.constant('user'), text: fc.string({ maxLength: 20 }) }), { maxLength: 3 }),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(agent, { minLength: 1, maxLength: 3 }), fc.array(block, { maxLength: 4 }), fc.array(fc.record({ id: fc.constantFrom('tool-0', 'tool-1'), name: value }), { maxLength: 2 }), fc.boolean(), async (agents, blocks, tools, lenient) => {
+        try {
+          const results = await importPersonas({ agents, blocks, tools }, { format: 'letta-af', lenient });
+          expect(results).toHaveLength(agents.length);
+        } catch (error) {
+          expect(error).toBeInstanceOf(PersonaValidationError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses an agent file with broken references, at their paths', async () => {
     const doc = JSON.parse(bytes('letta-agents.af').toString('utf8'));
     doc.agents[1].block_ids.push('block-99');
