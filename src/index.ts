@@ -71,8 +71,18 @@ export type { ProviderName, ProviderRequest, ProviderRequestOptions, ProviderBod
 export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
 export { INVALIDATION_CHANNEL } from './persistence/invalidation-listener';
 export type { InvalidationListenerOptions } from './persistence/invalidation-listener';
-export { importPersona, exportPersona, slugify } from './interop';
-export type { PersonaFormat, ImportOptions as PersonaImportOptions, ExportOptions as PersonaExportOptions } from './interop';
+export { importPersona, importPersonas, exportPersona, exportPersonaWithReport, slugify, formatReport, summarizeReport } from './interop';
+export type {
+  PersonaFormat,
+  ExportFormat as PersonaExportFormat,
+  ImportOptions as PersonaImportOptions,
+  ExportOptions as PersonaExportOptions,
+  ImportResult as PersonaImportResult,
+  ExportResult as PersonaExportResult,
+  FidelityEntry,
+  FidelityReport,
+  FidelityStatus,
+} from './interop';
 export { personaJsonSchema } from './interop/json-schema';
 export { stripCredentials, isCredentialKey, isCredentialValue } from './interop/secrets';
 export type { DroppedCredential } from './interop/secrets';

@@ -4,19 +4,29 @@ import { PersonaError, PersonaValidationError } from '../errors';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaCreateInput, PersonaStore } from '../services/persona-store';
-import { importPersona, PersonaFormat } from '../interop';
+import { formatReport, FidelityReport, importPersonas as readPersonas, PersonaFormat } from '../interop';
 import { isPng } from '../interop/png';
 import { toPlain, validateModel } from '../validation/model';
 import { CliContext } from './context';
 
-/** Options of `persona import`. */
-export type ImportOptions = { batchSize: number; keepOwner: boolean; format: PersonaFormat | 'auto'; lenient: boolean };
+/** Options of `persona import`. `report`: keep each foreign persona's fidelity report in the summary. */
+export type ImportOptions = { batchSize: number; keepOwner: boolean; format: PersonaFormat | 'auto'; lenient: boolean; report?: boolean };
 
-/** One persona read from a file, on its way in. */
-type Item = { label: string; oldId?: string; input: Record<string, unknown> };
+/** One persona read from a file, on its way in; `foreign` ones have slugs made from their names (a taken one gets `-2`, …). */
+type Item = { label: string; oldId?: string; input: Record<string, unknown>; foreign?: boolean };
 
-/** What an import did: how many came in, and each refusal with its reason. */
-export type ImportSummary = { imported: number; refused: { source: string; reason: string }[]; warnings: { source: string; warning: string }[] };
+/** What an import did: how many came in, each refusal with its reason, the warnings, and (with `report`) each fidelity report. */
+export type ImportSummary = {
+  imported: number;
+  refused: { source: string; reason: string }[];
+  warnings: { source: string; warning: string }[];
+  reports?: { source: string; report: FidelityReport }[];
+};
+
+/** The fidelity reports of a summary as text lines, one block per persona. */
+export function reportLines(summary: ImportSummary): string[] {
+  return (summary.reports ?? []).flatMap((r) => [`report ${r.source}:`, ...formatReport(r.report)]);
+}
 
 function reasonOf(error: unknown): string {
   if (error instanceof PersonaValidationError) return error.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
@@ -26,7 +36,8 @@ function reasonOf(error: unknown): string {
 
 /**
  * Reads every file: our native JSON (one persona object, or a JSON array of them), or a
- * character card (JSON or PNG) or Eliza character, one per file, through `importPersona`.
+ * character card (V1, V2, V3; JSON or PNG), an Eliza character (or a list of them) or a Letta
+ * agent file (each agent a persona), through `importPersonas`.
  */
 async function readItems(files: string[], options: ImportOptions, summary: ImportSummary): Promise<Item[]> {
   const items: Item[] = [];
@@ -47,12 +58,16 @@ async function readItems(files: string[], options: ImportOptions, summary: Impor
         continue;
       }
     }
-    const native = options.format === 'native' || (options.format === 'auto' && parsed !== undefined && (Array.isArray(parsed) || !isForeign(parsed)));
+    const native = options.format === 'native' || (options.format === 'auto' && parsed !== undefined && !isForeign(parsed));
     if (!native) {
       try {
-        const { persona, warnings } = await importPersona(parsed === undefined ? bytes : (parsed as object), { format: options.format, lenient: options.lenient });
-        summary.warnings.push(...warnings.map((warning) => ({ source: file, warning })));
-        items.push({ label: file, input: toPlain(persona) });
+        const results = await readPersonas(parsed === undefined ? bytes : (parsed as object), { format: options.format, lenient: options.lenient });
+        results.forEach(({ persona, warnings, report }, i) => {
+          const label = results.length > 1 ? `${file}[${i}]` : file;
+          summary.warnings.push(...warnings.map((warning) => ({ source: label, warning })));
+          if (options.report) (summary.reports ??= []).push({ source: label, report });
+          items.push({ label, input: toPlain(persona), foreign: true });
+        });
       } catch (error) {
         summary.refused.push({ source: file, reason: reasonOf(error) });
       }
@@ -71,11 +86,17 @@ async function readItems(files: string[], options: ImportOptions, summary: Impor
   return items;
 }
 
-/** True for a card or an Eliza character (what `importPersona` would not read as native). */
+/**
+ * True for a card, an Eliza character, a Letta agent file, a list of those, or JSON inside a
+ * JSON string (what `importPersonas` would not read as native).
+ */
 function isForeign(doc: unknown): boolean {
+  if (typeof doc === 'string') return true;
+  if (Array.isArray(doc)) return doc.length > 0 && doc.every(isForeign);
   if (doc === null || typeof doc !== 'object') return false;
   const d = doc as Record<string, unknown>;
-  return d.spec === 'chara_card_v2' || d.spec === 'chara_card_v3' || (!('slug' in d) && ('first_mes' in d || 'bio' in d || 'lore' in d || 'adjectives' in d || 'messageExamples' in d));
+  if (d.spec === 'chara_card_v2' || d.spec === 'chara_card_v3' || Array.isArray(d.agents) || Array.isArray(d.core_memory)) return true;
+  return !('slug' in d) && ['first_mes', 'mes_example', 'scenario', 'personality', 'bio', 'lore', 'adjectives', 'messageExamples', 'postExamples', 'style', 'system'].some((k) => k in d);
 }
 
 /**
@@ -145,7 +166,7 @@ export async function importPersonas(ctx: CliContext, files: string[], options: 
   const inCurrent = new Set<string>();
   for (const item of valid) {
     const parent = typeof item.input.parentId === 'string' ? item.input.parentId.toLowerCase() : undefined;
-    if (current.length >= options.batchSize || (parent && inCurrent.has(parent))) {
+    if (current.length >= options.batchSize || (parent && inCurrent.has(parent)) || (current.length && !!current[0].foreign !== !!item.foreign)) {
       batches.push(current);
       current = [];
       inCurrent.clear();
@@ -157,14 +178,15 @@ export async function importPersonas(ctx: CliContext, files: string[], options: 
 
   for (const batch of batches) {
     try {
-      const created = await store.createMany(batch.map(relink), actor);
+      // Slugs made from names (foreign files) get -2, -3, … when taken; a native file's own slugs are refused when taken.
+      const created = await store.createMany(batch.map(relink), actor, { renameTakenSlugs: !!batch[0]?.foreign });
       created.forEach((p, i) => remember(batch[i], p));
       summary.imported += batch.length;
     } catch (error) {
       if (!(error instanceof PersonaError)) throw error;
       for (const item of batch) {
         try {
-          remember(item, await store.create(relink(item), actor));
+          remember(item, await store.create(relink(item), actor, { renameTakenSlugs: !!item.foreign }));
           summary.imported += 1;
         } catch (single) {
           if (!(single instanceof PersonaError)) throw single;

@@ -16,7 +16,7 @@ import { toPlain, validateModel } from '../validation/model';
 import { CliContext, CliFailure, CliIO, describeError, EXIT, GlobalOptions } from './context';
 import { runDemo } from './demo';
 import { heading, keyValues, num, table } from './format';
-import { importPersonas } from './import';
+import { importPersonas, reportLines } from './import';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -446,20 +446,22 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
 
   program
     .command('import')
-    .description('import personas in our JSON format: files, each a persona or an array of them')
-    .argument('<files...>', 'JSON files')
+    .description('import personas: our JSON format (a persona or an array of them), character cards (V1/V2/V3, JSON or PNG), Eliza characters (one or a list), Letta agent files (each agent a persona)')
+    .argument('<files...>', 'JSON, PNG or .af files')
     .option('--batch-size <n>', 'personas per transaction', positiveInt, 200)
     .option('--keep-owner', 'keep createdBy from the files (needs --roles admin for other owners)')
-    .addOption(new Option('--format <format>', 'what the files hold').choices(['auto', 'native', 'card-v2', 'card-v3', 'eliza']).default('auto'))
+    .addOption(new Option('--format <format>', 'what the files hold').choices(['auto', 'native', 'card-v1', 'card-v2', 'card-v3', 'eliza', 'letta-af']).default('auto'))
     .option('--lenient', 'repair the known malformations of cards and Eliza files (each repair a warning)')
+    .option('--report', 'print what became of each field of each foreign file: mapped, approximated, kept (for the round trip) or dropped')
     .action(
-      action(async (ctx, files: string[], opts: { batchSize: number; keepOwner?: boolean; format: PersonaFormat | 'auto'; lenient?: boolean }) => {
-        const summary = await importPersonas(ctx, files, { batchSize: opts.batchSize, keepOwner: !!opts.keepOwner, format: opts.format, lenient: !!opts.lenient });
+      action(async (ctx, files: string[], opts: { batchSize: number; keepOwner?: boolean; format: PersonaFormat | 'auto'; lenient?: boolean; report?: boolean }) => {
+        const summary = await importPersonas(ctx, files, { batchSize: opts.batchSize, keepOwner: !!opts.keepOwner, format: opts.format, lenient: !!opts.lenient, report: !!opts.report });
         ctx.print(summary, () =>
           [
             `imported ${summary.imported}, refused ${summary.refused.length}`,
             ...summary.refused.map((r) => `refused ${r.source}: ${r.reason}`),
             ...summary.warnings.map((w) => `warning ${w.source}: ${w.warning}`),
+            ...reportLines(summary),
           ].join('\n'),
         );
         return summary.refused.length ? EXIT.refused : EXIT.ok;
@@ -470,7 +472,7 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
     .command('export')
     .description('write a persona: our JSON format, a character card (JSON, or PNG with --png) or an Eliza character')
     .argument('<slug>', 'slug or id')
-    .addOption(new Option('--format <format>', 'the format to write').choices(['native', 'card-v2', 'card-v3', 'eliza']).default('native'))
+    .addOption(new Option('--format <format>', 'the format to write').choices(['native', 'card-v1', 'card-v2', 'card-v3', 'eliza']).default('native'))
     .option('--png <base.png>', 'write the card into this image (card formats; needs --out)')
     .option('--out <file>', 'write to this file instead of standard output')
     .action(

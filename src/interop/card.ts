@@ -1,17 +1,21 @@
 import { checkName, checkObject, checkString, checkStringList, checkType, isObject } from './checks';
 import { clone, FieldMap, Json, ReadContext } from './codec';
 
-/** Character Card V2 (`chara_card_v2`) and V3 (`chara_card_v3`), as SillyTavern and others write them. */
+/**
+ * Character Card V1 (TavernAI's six fields at the root, no `spec`), V2 (`chara_card_v2`) and V3
+ * (`chara_card_v3`), as SillyTavern and others write them.
+ */
 
-export type CardVersion = 'card-v2' | 'card-v3';
+export type CardVersion = 'card-v1' | 'card-v2' | 'card-v3';
 
-const SPEC: Record<CardVersion, { spec: string; version: string }> = {
+const SPEC: Record<Exclude<CardVersion, 'card-v1'>, { spec: string; version: string }> = {
   'card-v2': { spec: 'chara_card_v2', version: '2.0' },
   'card-v3': { spec: 'chara_card_v3', version: '3.0' },
 };
 
 const STRINGS = ['description', 'personality', 'scenario', 'first_mes', 'mes_example', 'creator_notes', 'system_prompt', 'post_history_instructions', 'creator', 'character_version', 'nickname'];
-const V1_FIELDS = ['name', 'description', 'personality', 'scenario', 'first_mes', 'mes_example'];
+/** The six fields of a V1 card, all strings (the V1 spec requires them all; we require `name`). */
+export const V1_FIELDS = ['name', 'description', 'personality', 'scenario', 'first_mes', 'mes_example'];
 const MAX_DOMAINS = 50;
 
 function fit(text: string, max: number, ctx: ReadContext, what: string): string {
@@ -34,6 +38,7 @@ export function looksLikeV1Card(doc: Json): boolean {
 
 /** Checks (strict) or repairs (lenient) the shape of a card; paths are those of the document. */
 export function checkCard(doc: Json, version: CardVersion, ctx: ReadContext): void {
+  if (version === 'card-v1') return checkV1Card(doc, ctx);
   if (doc.spec === undefined && ctx.lenient && looksLikeV1Card(doc)) {
     doc.spec = SPEC[version].spec;
     doc.spec_version = SPEC[version].version;
@@ -77,6 +82,19 @@ export function checkCard(doc: Json, version: CardVersion, ctx: ReadContext): vo
     checkType(ctx, entry, 'constant', `${at}.constant`, 'boolean');
     checkType(ctx, entry, 'insertion_order', `${at}.insertion_order`, 'number');
   });
+}
+
+/**
+ * A V1 card: no `spec` (a V1 card is what has none), a non-empty `name`, and the other V1
+ * fields strings where present. Other keys at the root (`create_date`, `avatar`, …) are kept.
+ */
+function checkV1Card(doc: Json, ctx: ReadContext): void {
+  if (doc.spec !== undefined) {
+    const seen = typeof doc.spec === 'string' ? `"${doc.spec.slice(0, 40)}"` : typeof doc.spec;
+    ctx.issues.push({ path: 'spec', constraint: 'isAbsent', message: `a V1 card has no spec (this one says ${seen}): import it as card-v2 or card-v3, or with format auto` });
+  }
+  checkName(ctx, doc, 'name', 'name');
+  for (const key of V1_FIELDS.slice(1)) checkString(ctx, doc, key, key);
 }
 
 type EntryExtra = { index: number; domain?: string; entry: Json };
@@ -135,7 +153,7 @@ const characterBook: FieldMap = {
       const kept = x?.entries.find((e) => e.domain === d.name);
       const entry: Json = kept
         ? clone(kept.entry)
-        : { extensions: {}, enabled: true, insertion_order: i, case_sensitive: false, name: d.name, priority: 10, id: i, comment: '', selective: false, secondary_keys: [], constant: !(d.activationKeywords as string[]).length, position: 'before_char' };
+        : { extensions: {}, enabled: true, insertion_order: i, case_sensitive: false, name: d.name, priority: 10, id: i, comment: '', selective: false, secondary_keys: [], constant: !(d.activationKeywords as string[]).length, position: 'before_char', use_regex: false };
       const description = typeof d.description === 'string' ? d.description : '';
       if (!('keys' in entry) || !kept) entry.keys = clone(d.activationKeywords ?? []);
       if (!kept || typeof entry.content !== 'string' || (entry.content as string).slice(0, 10_000) !== description) entry.content = description;
@@ -184,8 +202,30 @@ export const CARD_FIELDS: FieldMap[] = [
   characterBook,
 ];
 
+/** The fields of a V1 card that become persona fields (the same mapping as V2/V3, at the root). */
+export const V1_CARD_FIELDS: FieldMap[] = CARD_FIELDS.filter((f) => ['data.name', 'data.description', 'data.personality'].includes(f.key)).map((f) => ({ ...f, key: f.key.slice('data.'.length) }));
+
+/**
+ * The root keys SillyTavern repeats from `data` in V2/V3 cards (its legacy V1 copy), each with
+ * the `data` path it copies. An import stores such a copy once: when it equals its `data` value,
+ * the record notes the key and the export writes the copy from the `data` it writes.
+ */
+export const ROOT_COPIES: Record<string, string> = {
+  name: 'name',
+  description: 'description',
+  personality: 'personality',
+  scenario: 'scenario',
+  first_mes: 'first_mes',
+  mes_example: 'mes_example',
+  tags: 'tags',
+  creatorcomment: 'creator_notes',
+  talkativeness: 'extensions.talkativeness',
+  fav: 'extensions.fav',
+};
+
 /** A minimal valid card, the base of an export that has no imported card to start from. */
 export function cardSkeleton(version: CardVersion): Json {
+  if (version === 'card-v1') return Object.fromEntries(V1_FIELDS.map((k) => [k, '']));
   const data: Json = {
     name: '',
     description: '',
@@ -204,4 +244,73 @@ export function cardSkeleton(version: CardVersion): Json {
   };
   if (version === 'card-v3') data.group_only_greetings = [];
   return { spec: SPEC[version].spec, spec_version: SPEC[version].version, data };
+}
+
+/** The PNG text chunk that holds a card of each version (V1 and V2 share `chara`). */
+export const CARD_CHUNK: Record<CardVersion, 'chara' | 'ccv3'> = { 'card-v1': 'chara', 'card-v2': 'chara', 'card-v3': 'ccv3' };
+
+/**
+ * The same card with its `spec` and `spec_version` swapped for those of `version`, nothing else
+ * changed: what SillyTavern writes into `ccv3` beside `chara` (and the reverse).
+ */
+export function swapSpec(doc: Json, version: Exclude<CardVersion, 'card-v1'>): Json {
+  return { ...clone(doc), spec: SPEC[version].spec, spec_version: SPEC[version].version };
+}
+
+/**
+ * The card of `version` that says what `doc` (a card of another version) says, complete as the
+ * target spec requires: V1 from the six fields of `data`; V2 and V3 from a V1 card over the
+ * skeleton; V3 from V2 with `group_only_greetings` and each lorebook entry's `use_regex` added
+ * when missing; V2 from V3 by the spec swap (V2 readers ignore the V3-only fields).
+ */
+export function convertCard(doc: Json, from: CardVersion, to: CardVersion): Json {
+  if (from === to) return clone(doc);
+  if (to === 'card-v1') {
+    const data = from === 'card-v1' ? doc : isObject(doc.data) ? doc.data : {};
+    return Object.fromEntries(V1_FIELDS.map((k) => [k, typeof data[k] === 'string' ? data[k] : '']));
+  }
+  let card: Json;
+  if (from === 'card-v1') {
+    card = cardSkeleton(to);
+    Object.assign(card.data as Json, Object.fromEntries(V1_FIELDS.filter((k) => typeof doc[k] === 'string').map((k) => [k, doc[k]])));
+  } else card = swapSpec(doc, to);
+  const data = card.data as Json;
+  if (to === 'card-v3') {
+    if (!Array.isArray(data.group_only_greetings)) data.group_only_greetings = [];
+    const book = data.character_book;
+    if (isObject(book) && Array.isArray(book.entries)) for (const e of book.entries) if (isObject(e) && typeof e.use_regex !== 'boolean') e.use_regex = false;
+  }
+  return card;
+}
+
+/**
+ * Adds what the target spec requires and `doc` lacks, changing nothing it has: the fields of
+ * `data` (V3: `group_only_greetings`), `spec_version`, the lorebook's `extensions`, and each
+ * entry's `keys`, `content`, `extensions`, `enabled`, `insertion_order` (V3: `use_regex`). An
+ * export runs it when the persona changed since the import (or was not imported from this
+ * format): what we write then passes the spec authors' validators even when the source did not
+ * (SillyTavern writes lorebooks without `extensions`). An unchanged round trip is left as it was.
+ */
+export function completeCard(doc: Json, version: CardVersion): void {
+  if (version === 'card-v1') {
+    for (const key of V1_FIELDS) if (typeof doc[key] !== 'string') doc[key] = '';
+    return;
+  }
+  if (typeof doc.spec_version !== 'string') doc.spec_version = SPEC[version].version;
+  if (!isObject(doc.data)) return;
+  const data = doc.data;
+  for (const [key, value] of Object.entries(cardSkeleton(version).data as Json)) if (!(key in data)) data[key] = clone(value);
+  const book = data.character_book;
+  if (!isObject(book)) return;
+  if (!isObject(book.extensions)) book.extensions = {};
+  if (!Array.isArray(book.entries)) return;
+  book.entries.forEach((entry: unknown, i: number) => {
+    if (!isObject(entry)) return;
+    if (!Array.isArray(entry.keys)) entry.keys = [];
+    if (typeof entry.content !== 'string') entry.content = '';
+    if (!isObject(entry.extensions)) entry.extensions = {};
+    if (typeof entry.enabled !== 'boolean') entry.enabled = true;
+    if (typeof entry.insertion_order !== 'number') entry.insertion_order = i;
+    if (version === 'card-v3' && typeof entry.use_regex !== 'boolean') entry.use_regex = false;
+  });
 }

@@ -37,6 +37,14 @@ export type InteropRecord = {
    * original value when `write` could not reproduce it.
    */
   fields: Record<string, { extra?: unknown; derived: string; original?: unknown; absent?: boolean }>;
+  /** Root keys of a card that repeat a `data` field (SillyTavern's V1 copy), stored once: written from `data`. */
+  copies?: string[];
+  /**
+   * The other card chunk of the PNG the card came from (`chara` beside `ccv3`): `swap` when it was
+   * the same card with the other `spec`, `converted` when it was what `convertCard` gives, else
+   * the whole document.
+   */
+  chunks?: Record<string, unknown>;
 };
 
 /** The namespaced metadata key that holds an {@link InteropRecord}. */
@@ -57,6 +65,10 @@ export function recordIssues(record: unknown, fields: FieldMap[], at = `metadata
   if (!isPlain(record)) return [issue(at, 'must be an object')];
   const issues: ValidationIssue[] = [];
   if (!isPlain(record.remainder)) issues.push(issue(`${at}.remainder`, 'must be an object'));
+  if (record.copies !== undefined && !(Array.isArray(record.copies) && record.copies.every((k) => typeof k === 'string'))) issues.push(issue(`${at}.copies`, 'must be a list of strings'));
+  if (record.chunks !== undefined && !(isPlain(record.chunks) && Object.values(record.chunks).every((c) => c === 'swap' || c === 'converted' || isPlain(c)))) {
+    issues.push(issue(`${at}.chunks`, 'must map chunk names to "swap", "converted" or a document'));
+  }
   if (!isPlain(record.fields)) return [...issues, issue(`${at}.fields`, 'must be an object')];
   for (const field of fields) {
     if (!Object.prototype.hasOwnProperty.call(record.fields, field.key)) continue;
@@ -208,4 +220,12 @@ export function writeDocument(persona: Json, fields: FieldMap[], record: Interop
     else setPath(doc, field.key, value);
   }
   return doc;
+}
+
+/** True when no persona field a record's fields derived from has changed since the import. */
+export function unchangedSince(persona: Json, fields: FieldMap[], record: InteropRecord): boolean {
+  return fields.every((field) => {
+    const info = Object.prototype.hasOwnProperty.call(record.fields, field.key) ? record.fields[field.key] : undefined;
+    return !info || digest(persona, field.personaPaths) === info.derived;
+  });
 }

@@ -133,7 +133,9 @@ export const ELIZA_FIELDS: FieldMap[] = [
   },
 ];
 
-/** A minimal Eliza character, the base of an export that has no imported character to start from. */
+/** A minimal Eliza character of the current schema, the base of an export that has no imported character to start from. */
 export function elizaSkeleton(): Json {
-  return { name: '', bio: [], lore: [], messageExamples: [], postExamples: [], topics: [], adjectives: [], style: { all: [], chat: [], post: [] }, plugins: [], settings: {} };
+  // The current schema (elizaOS 1.x `validateCharacter`): no v0-only field (`lore`, `clients`,
+  // `modelProvider`), which its strict schema refuses; a v0 source keeps its own in the record.
+  return { name: '', bio: [], messageExamples: [], postExamples: [], topics: [], adjectives: [], style: { all: [], chat: [], post: [] }, plugins: [], settings: {} };
 }

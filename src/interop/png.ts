@@ -53,7 +53,17 @@ export function readTextChunks(png: Buffer): Map<string, string> {
   return out;
 }
 
-/** A copy of `png` whose `tEXt` chunks named in `texts` are replaced by these (inserted before IEND). */
+/** The keyword of a `tEXt`, `zTXt` or `iTXt` chunk (all three start with it and a zero byte), else undefined. */
+function keywordOf(c: Chunk): string | undefined {
+  if (c.type !== 'tEXt' && c.type !== 'zTXt' && c.type !== 'iTXt') return undefined;
+  const zero = c.data.indexOf(0);
+  return zero > 0 ? c.data.toString('latin1', 0, zero) : undefined;
+}
+
+/**
+ * A copy of `png` whose text chunks named in `texts` are replaced by these (inserted before IEND):
+ * every earlier chunk of those keywords goes, `tEXt`, `zTXt` or `iTXt` alike, so none is left stale.
+ */
 export function writeTextChunks(png: Buffer, texts: Record<string, string>): Buffer {
   const parts: Buffer[] = [SIGNATURE];
   const encode = (type: string, data: Buffer) => {
@@ -65,10 +75,8 @@ export function writeTextChunks(png: Buffer, texts: Record<string, string>): Buf
     return Buffer.concat([head, data, crc]);
   };
   for (const c of chunks(png)) {
-    if (c.type === 'tEXt') {
-      const zero = c.data.indexOf(0);
-      if (zero > 0 && c.data.toString('latin1', 0, zero) in texts) continue;
-    }
+    const keyword = keywordOf(c);
+    if (keyword !== undefined && Object.prototype.hasOwnProperty.call(texts, keyword)) continue;
     if (c.type === 'IEND') {
       for (const [keyword, text] of Object.entries(texts)) parts.push(encode('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')])));
     }

@@ -25,6 +25,9 @@ import { PersonaTrait } from './persona-trait.entity';
 import { ResponseStyle } from './response-style.embedded';
 import { VoiceConfiguration } from './voice-configuration.embedded';
 
+/** The largest interchange record (`interop`) of a persona, in bytes of serialised JSON: 1 MiB. */
+export const INTEROP_MAX_BYTES = 1024 * 1024;
+
 /** A list of child entities validated one by one, at most `max` long, names unique. */
 function ChildList(type: () => Function, max: number): PropertyDecorator {
   return compose(HasUniqueNames(), ValidateNested({ each: true }), Type(type), ArrayMaxSize(max), IsArray());
@@ -175,6 +178,17 @@ export class PersonaConfiguration extends Model {
   @Column({ type: 'simple-json' })
   @IsJsonObject(64 * 1024)
   metadata: Record<string, unknown> = {};
+
+  /**
+   * The interchange record of an imported character card, Eliza character or Letta agent: what
+   * `exportPersona` needs to give the source document back (see docs/interop.md). Its own column,
+   * so it never counts against `metadata`; a JSON object of at most 1 MiB (1,048,576 bytes)
+   * serialised; absent for personas that were not imported.
+   */
+  @Column({ type: 'simple-json', nullable: true })
+  @IsOptional()
+  @IsJsonObject(INTEROP_MAX_BYTES)
+  interop?: Record<string, unknown>;
 
   /** Kept by the store. */
   @CreatedAtField()

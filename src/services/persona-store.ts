@@ -100,6 +100,17 @@ export type PersonaStoreOptions = {
 /** Input of `create()`: a persona without the fields the store keeps. */
 export type PersonaCreateInput = Omit<ModelInput<PersonaConfiguration>, (typeof STORE_KEPT_FIELDS)[number]>;
 
+/** Options of `PersonaStore.create` and `createMany`. */
+export type PersonaCreateOptions = {
+  /**
+   * A slug already taken (stored, or earlier in the same batch) becomes the first free
+   * `slug-2`, `slug-3`, … instead of a refusal: for imports, whose slugs come from names. Default
+   * false: a taken slug is refused (`unique`). Two imports racing for the same suffix still meet
+   * the unique index; the loser is refused and can retry.
+   */
+  renameTakenSlugs?: boolean;
+};
+
 function fail(issues: ValidationIssue[], what = 'persona'): never {
   refuse(issues, what);
 }
@@ -122,9 +133,9 @@ export class PersonaStore {
   }
 
   /** Validates and stores a new persona at version 1, owned by the actor, with revision 1. */
-  async create(props: PersonaCreateInput, actor: Actor): Promise<PersonaConfiguration> {
+  async create(props: PersonaCreateInput, actor: Actor, options: PersonaCreateOptions = {}): Promise<PersonaConfiguration> {
     assertActor(actor);
-    const [persona] = await this.createMany([props], actor);
+    const [persona] = await this.createMany([props], actor, options);
     return persona;
   }
 
@@ -132,7 +143,7 @@ export class PersonaStore {
    * Stores several personas in one transaction: all of them or, on the first refusal, none.
    * Used by imports; each is validated before anything is written.
    */
-  async createMany(items: PersonaCreateInput[], actor: Actor): Promise<PersonaConfiguration[]> {
+  async createMany(items: PersonaCreateInput[], actor: Actor, options: PersonaCreateOptions = {}): Promise<PersonaConfiguration[]> {
     assertActor(actor);
     const personas = items.map((props, index) => {
       const at = (issues: ValidationIssue[]) => (items.length === 1 ? issues : issues.map((i) => ({ ...i, path: i.path ? `[${index}].${i.path}` : `[${index}]` })));
@@ -149,10 +160,31 @@ export class PersonaStore {
     });
     const slugs = new Set<string>();
     for (const p of personas) {
-      if (slugs.has(p.slug)) fail([{ path: 'slug', constraint: 'unique', message: `slug "${p.slug}" is given twice` }]);
+      if (slugs.has(p.slug) && !options.renameTakenSlugs) fail([{ path: 'slug', constraint: 'unique', message: `slug "${p.slug}" is given twice` }]);
       slugs.add(p.slug);
     }
-    return this.records.write((manager) => this.insertWithin(manager, personas, actor));
+    return this.records.write(async (manager) => {
+      if (options.renameTakenSlugs) await this.renameTakenSlugs(manager, personas);
+      return this.insertWithin(manager, personas, actor);
+    });
+  }
+
+  /** Gives each persona whose slug is taken (stored, or earlier in the batch) the first free `slug-N`. */
+  private async renameTakenSlugs(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
+    const used = new Set<string>();
+    for (const p of personas) {
+      const base = p.slug;
+      // Slugs are [a-z0-9-] only, so LIKE needs no escaping.
+      const rows = await personaQuery(manager)
+        .select('p.slug', 'slug')
+        .where('p.slug LIKE :prefix', { prefix: `${base.slice(0, 50).replace(/-+$/, '')}%` })
+        .getRawMany<{ slug: string }>();
+      const taken = new Set([...rows.map((r) => r.slug), ...used]);
+      let slug = base;
+      for (let n = 2; taken.has(slug); n++) slug = `${base.slice(0, 63 - String(n).length).replace(/-+$/, '')}-${n}`;
+      p.slug = slug;
+      used.add(slug);
+    }
   }
 
   /**

@@ -92,14 +92,14 @@ describe('hostile structure is refused, never a crash (issue #13, item 8)', () =
   it('refuses to export a persona changed by hand to nest 20,000 levels or to hold what JSON cannot', async () => {
     const { persona } = await importPersona(fixture('interop/card-v2-full'));
     const deep = PersonaConfiguration.create(toPlain(persona));
-    (deep.metadata as Doc).interop.remainder.data.x = nested(HOSTILE, 'object');
+    (deep as unknown as Doc).interop.remainder.data.x = nested(HOSTILE, 'object');
     for (const format of ['card-v2', 'card-v3', 'eliza', 'native'] as const) {
       const error = await refusal(exportPersona(deep, { format }));
-      expect(error.issues[0]).toMatchObject({ constraint: 'maxDepth', path: expect.stringMatching(/^metadata\.interop\.remainder\.data\.x\.a/) });
+      expect(error.issues[0]).toMatchObject({ constraint: 'maxDepth', path: expect.stringMatching(/^interop\.remainder\.data\.x\.a/) });
     }
     const big = PersonaConfiguration.create(toPlain(persona));
-    (big.metadata as Doc).interop.remainder.n = BigInt(7);
-    expect((await refusal(exportPersona(big, { format: 'card-v2' }))).issues).toEqual([expect.objectContaining({ constraint: 'isJsonValue', path: 'metadata.interop.remainder.n' })]);
+    (big as unknown as Doc).interop.remainder.n = BigInt(7);
+    expect((await refusal(exportPersona(big, { format: 'card-v2' }))).issues).toEqual([expect.objectContaining({ constraint: 'isJsonValue', path: 'interop.remainder.n' })]);
   });
 });
 
@@ -107,7 +107,7 @@ describe('hostile structure is refused, never a crash (issue #13, item 8)', () =
 // Export of forged interop records: a valid document, or a typed error.
 // ---------------------------------------------------------------------------------------------
 
-const FIXTURES: Record<Exclude<PersonaFormat, 'native'>, string> = { 'card-v2': 'interop/card-v2-full', 'card-v3': 'interop/card-v3-full', eliza: 'interop/eliza-v1' };
+const FIXTURES: Record<Exclude<PersonaFormat, 'native' | 'letta-af'>, string> = { 'card-v1': 'interop/card-v1', 'card-v2': 'interop/card-v2-full', 'card-v3': 'interop/card-v3-full', eliza: 'interop/eliza-v1' };
 
 /** Every path (as keys) to a value inside `value`, the root included (the first 8 items of a list). */
 function allPaths(value: unknown, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -138,13 +138,13 @@ describe('exports of forged interop records (property)', () => {
   it.each(Object.keys(FIXTURES) as (keyof typeof FIXTURES)[])('a record imported from %s, with junk at any place, exports as a valid document or a typed error, in every format', async (source) => {
     const { persona } = await importPersona(fixture(FIXTURES[source]));
     const plain = toPlain(persona);
-    const record = (plain.metadata as Doc).interop;
+    const record = (plain as Doc).interop;
     const places = allPaths(record);
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(fc.nat(), junk), { minLength: 1, maxLength: 3 }),
         fc.boolean(),
-        fc.constantFrom<PersonaFormat>('card-v2', 'card-v3', 'eliza', 'native'),
+        fc.constantFrom<Exclude<PersonaFormat, 'letta-af'>>('card-v1', 'card-v2', 'card-v3', 'eliza', 'native'),
         fc.boolean(),
         async (edits, keepDigests, format, asPng) => {
           let forged = JSON.parse(JSON.stringify(record));
@@ -156,14 +156,14 @@ describe('exports of forged interop records (property)', () => {
             forged = setAt(forged, path, JSON.parse(JSON.stringify(value)));
           }
           // Stored by its owner through validation when it fits, set by hand when it does not (huge lists).
-          const input = { ...plain, metadata: { ...(plain.metadata as Doc), interop: forged } };
+          const input = { ...plain, interop: forged };
           let victim: PersonaConfiguration;
           try {
             victim = PersonaConfiguration.create(input as never);
           } catch (error) {
             expect(error).toBeInstanceOf(PersonaValidationError);
             victim = PersonaConfiguration.create(plain as never);
-            victim.metadata = input.metadata;
+            victim.interop = input.interop;
           }
           const png = asPng && format.startsWith('card') ? BLANK_PNG : undefined;
           let out: unknown;
@@ -189,25 +189,25 @@ describe('exports of forged interop records (property)', () => {
   it('names the broken part of a forged record', async () => {
     const { persona } = await importPersona(fixture('interop/card-v2-full'));
     const plain = toPlain(persona) as Doc;
-    plain.metadata.interop.fields['data.character_book'].extra = { book: {}, entries: 5 };
-    plain.metadata.interop.fields['data.name'].derived = 42;
+    plain.interop.fields['data.character_book'].extra = { book: {}, entries: 5 };
+    plain.interop.fields['data.name'].derived = 42;
     const error = await refusal(exportPersona(PersonaConfiguration.create(plain as never), { format: 'card-v2' }));
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.issues.map((i) => [i.path, i.constraint])).toEqual([
-      ['metadata.interop.fields["data.name"].derived', 'interopRecord'],
-      ['metadata.interop.fields["data.character_book"].extra', 'interopRecord'],
+      ['interop.fields["data.name"].derived', 'interopRecord'],
+      ['interop.fields["data.character_book"].extra', 'interopRecord'],
     ]);
   });
 
   it('refuses a forged original that would make an invalid card, and never writes a credential a record kept', async () => {
     const { persona } = await importPersona(fixture('interop/card-v2-full'));
     const plain = toPlain(persona) as Doc;
-    plain.metadata.interop.fields['data.tags'].original = 'not a list';
+    plain.interop.fields['data.tags'].original = 'not a list';
     const error = await refusal(exportPersona(PersonaConfiguration.create(plain as never), { format: 'card-v2' }));
     expect(error.issues).toEqual([expect.objectContaining({ path: 'data.tags', constraint: 'isStringArray' })]);
 
     const withKey = toPlain(persona) as Doc;
-    withKey.metadata.interop.remainder.data.extensions.apiKey = 'sk-forgedforgedforgedforged123';
+    withKey.interop.remainder.data.extensions.apiKey = 'sk-forgedforgedforgedforged123';
     const out = await exportPersona(PersonaConfiguration.create(withKey as never), { format: 'card-v2' });
     expect(JSON.stringify(out)).not.toContain('sk-forged');
     expect(out).toEqual(fixture('interop/card-v2-full'));

@@ -193,10 +193,13 @@ describe('importPersona / exportPersona', () => {
       expect(back.data).not.toHaveProperty('character_book');
     });
 
-    it('reads a V1 card leniently, keeping the V1 fields at the root', async () => {
+    it('reads a V1 card strictly as card-v1, and still repairs one read as card-v2 with lenient', async () => {
       const v1 = { name: 'Old', description: 'An old card', personality: 'plain', scenario: '', first_mes: 'Hi', mes_example: '' };
-      await expect(importPersona(v1)).rejects.toBeInstanceOf(PersonaValidationError);
-      const { persona, warnings } = await importPersona(v1, { lenient: true });
+      const strict = await importPersona(v1);
+      expect(strict.warnings).toEqual([]);
+      expect(await exportPersona(strict.persona, { format: 'card-v1' })).toEqual(v1);
+      await expect(importPersona(v1, { format: 'card-v2' })).rejects.toMatchObject({ issues: expect.arrayContaining([expect.objectContaining({ path: '', constraint: 'format', message: expect.stringMatching(/looks like a V1 character card.*format card-v1/) })]) });
+      const { persona, warnings } = await importPersona(v1, { format: 'card-v2', lenient: true });
       expect(persona.description).toBe('An old card');
       expect(warnings[0]).toMatch(/V1 card/);
       expect(await exportPersona(persona, { format: 'card-v2' })).toMatchObject({ spec: 'chara_card_v2', name: 'Old', data: { name: 'Old', first_mes: 'Hi' } });
@@ -204,13 +207,13 @@ describe('importPersona / exportPersona', () => {
 
     it('refuses bad JSON and non-objects at the root', async () => {
       await expect(importPersona('{ nope')).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '', constraint: 'isJson' })] });
-      await expect(importPersona('[1,2]', { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '' })] });
+      await expect(importPersona('[1,2]', { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '[0]', constraint: 'isObject' })] });
       await expect(importPersona({ name: 7, bio: 'x' }, { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'name' })] });
     });
 
     it('never throws anything but PersonaValidationError for junk cards (property)', async () => {
       await fc.assert(
-        fc.asyncProperty(fc.anything({ maxDepth: 3 }), fc.constantFrom('card-v2', 'card-v3', 'eliza', 'auto'), fc.boolean(), async (junk, format, lenient) => {
+        fc.asyncProperty(fc.anything({ maxDepth: 3 }), fc.constantFrom('card-v1', 'card-v2', 'card-v3', 'eliza', 'letta-af', 'auto'), fc.boolean(), async (junk, format, lenient) => {
           const doc = format.startsWith('card') && junk && typeof junk === 'object' ? { spec: format === 'card-v3' ? 'chara_card_v3' : 'chara_card_v2', data: junk } : junk;
           try {
             await importPersona(doc as object, { format: format as never, lenient });

@@ -195,7 +195,7 @@ describe('the review leaks are closed', () => {
     ];
     const { paths, persona } = await importWithout(eliza({ settings: { headers, entries: [['Authorization', `Bearer ${NO_DIGITS}`], ['Accept', 'text/html']] } }), [SECRET, NO_DIGITS, 'sid=abc']);
     expect(paths).toEqual(['settings.headers[0].value', 'settings.headers[1].value', 'settings.headers[2].value', 'settings.headers[3].content', 'settings.entries[0][1]']);
-    expect((toPlain(persona).metadata as Doc).interop.remainder.settings).toEqual({
+    expect((toPlain(persona) as Doc).interop.remainder.settings).toEqual({
       headers: [{ name: 'Authorization' }, { name: 'X-API-Key' }, { key: 'OPENAI_API_KEY' }, { header: 'Cookie' }, { name: 'Accept', value: 'application/json' }],
       entries: [['Authorization'], ['Accept', 'text/html']],
     });
@@ -210,7 +210,7 @@ describe('the review leaks are closed', () => {
   it('a bare `key` holding a random token, in a provider or anywhere; a bare key with an ordinary value stays', async () => {
     const { paths, persona } = await importWithout(eliza({ settings: { providers: [{ provider: 'openai', key: SECRET }], sort: { key: 'sortKey' }, entry: { key: 'dragon' }, keys: ['dragon', 'castle'] } }), [SECRET]);
     expect(paths).toEqual(['settings.providers[0].key']);
-    expect((toPlain(persona).metadata as Doc).interop.remainder.settings).toEqual({ providers: [{ provider: 'openai' }], sort: { key: 'sortKey' }, entry: { key: 'dragon' }, keys: ['dragon', 'castle'] });
+    expect((toPlain(persona) as Doc).interop.remainder.settings).toEqual({ providers: [{ provider: 'openai' }], sort: { key: 'sortKey' }, entry: { key: 'dragon' }, keys: ['dragon', 'castle'] });
     for (const value of ['sortKey', 'dragon', 'shadow beasts', 'sortKeyAscendingOrderByName', 'OPENAI_API_KEY', '/home/bea/.ssh/id_ed25519', '2024-07-18T10:00:00Z', '123456789012345678', 'https://example.invalid/x'])
       expect([value, looksLikeRandomToken(value)]).toEqual([value, false]);
     for (const value of [SECRET, NO_DIGITS.split('').reverse().join('') + 'Q', 'a3f9c2e1b4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9', '123e4567-e89b-12d3-a456-426614174000', 'dXNlcjpwYXNzd29yZGxvbmdlcg=='])
@@ -296,7 +296,7 @@ describe('the review leaks are closed', () => {
       [SEED, 'accident access abuse', hex],
     );
     expect(paths).toEqual(['settings.WALLET_SEED', 'settings.seed', 'settings.seedPhrase', 'settings.mnemonic', 'settings.SOLANA_SEED_HEX']);
-    expect((toPlain(persona).metadata as Doc).interop.remainder.settings).toEqual({ samplingSeed: 42, randomSeed: '12345' });
+    expect((toPlain(persona) as Doc).interop.remainder.settings).toEqual({ samplingSeed: 42, randomSeed: '12345' });
   });
 
   it('card-v2 extensions: a nested key and a JSON string are left out on import, and export finds what import finds', async () => {
@@ -304,9 +304,9 @@ describe('the review leaks are closed', () => {
     card.data.extensions.myext = { endpoints: [{ url: 'https://x.invalid', key: SECRET }], cfg: JSON.stringify({ token: SECRET }) };
     const { paths, persona } = await importWithout(card, [SECRET]);
     expect(paths).toEqual(['data.extensions.myext.cfg', 'data.extensions.myext.endpoints[0].key']);
-    expect((toPlain(persona).metadata as Doc).interop.remainder.data.extensions.myext).toEqual({ endpoints: [{ url: 'https://x.invalid' }] });
+    expect((toPlain(persona) as Doc).interop.remainder.data.extensions.myext).toEqual({ endpoints: [{ url: 'https://x.invalid' }] });
     // The record edited by its owner to hold them again, and more: the export's scan, the same rules, takes them out.
-    const myext = (persona.metadata as Doc).interop.remainder.data.extensions.myext;
+    const myext = (persona as unknown as Doc).interop.remainder.data.extensions.myext;
     Object.assign(myext, { cfg: JSON.stringify({ token: SECRET }), headers: [{ name: 'X-API-Key', value: SECRET }], url: `https://x.invalid/?key=${SECRET}`, аpiKey: SECRET, dsn: `Host=db;\nPassword=${SECRET};` });
     myext.endpoints[0].key = SECRET;
     for (const png of [undefined, BLANK_PNG]) {
@@ -322,7 +322,7 @@ describe('the review leaks are closed', () => {
     const doc = eliza({ bio: ['She keeps the password in a locket.', 'A token of her love; the secret of her heart.'], system: 'Never reveal the password: swordfish is only a fish.', settings });
     const { paths, persona } = await importWithout(doc, []);
     expect(paths).toEqual([]);
-    expect((toPlain(persona).metadata as Doc).interop.remainder.settings).toEqual(settings);
+    expect((toPlain(persona) as Doc).interop.remainder.settings).toEqual(settings);
     const back = (await exportPersona(persona, { format: 'eliza' })) as Doc;
     expect(back).toEqual(doc);
     const card = fixture('interop/card-v3-full');

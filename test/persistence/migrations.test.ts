@@ -4,7 +4,8 @@ import { join } from 'path';
 import { randomBytes } from 'crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDataSource, MetricsService, PersonaStore, personaDataSourceOptions } from '../../src';
+import { createDataSource, exportPersona, importPersona, MetricsService, PersonaStore, personaDataSourceOptions, toPlain } from '../../src';
+import { fixture } from '../fixtures';
 import { POSTGRES_MIGRATIONS } from '../../src/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../../src/persistence/migrations/sqlite';
 import { ENGINES, PG_URL } from '../support/engines';
@@ -106,6 +107,45 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
       // The upgraded database takes new writes.
       const next = await store.update('legacy', { instructions: 'v3' }, { expectedVersion: 2 }, alice);
       expect(next.version).toBe(3);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('moves the interchange records that earlier versions kept in metadata.interop into their own column, and leaves the owner\'s own metadata.interop', async () => {
+    const before = engine === 'postgres' ? POSTGRES_MIGRATIONS.slice(0, 2) : SQLITE_MIGRATIONS.slice(0, 2);
+    const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
+    const pg = old.options.type === 'postgres';
+    const marks = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
+    const card = fixture('interop/card-v2-full');
+    const { persona } = await importPersona(card);
+    const { interop: record, ...plain } = toPlain(persona) as Record<string, unknown>;
+    const rows: [string, string, Record<string, unknown>][] = [
+      ['0190a0a0-0000-7000-8000-000000000301', 'imported', { team: 'a', interop: record }],
+      ['0190a0a0-0000-7000-8000-000000000302', 'own-data', { interop: { note: 'the owner\'s own key' } }],
+    ];
+    for (const [id, slug, metadata] of rows) {
+      await old.query(
+        `INSERT INTO personas (id, name, slug, description, instructions, "modelPreferences", tags, metadata, "createdBy", version, "isPublic", "responseStyleFormattingpreferences", "memoryConfigPrioritytopics", "storedFieldPaths")
+         VALUES (${marks(14)})`,
+        [id, plain.name, slug, plain.description, plain.instructions, '[]', JSON.stringify(plain.tags), JSON.stringify(metadata), 'alice', 1, pg ? false : 0, '{}', '[]', '["name","slug","createdBy","description","instructions","tags","metadata"]'],
+      );
+    }
+    await old.destroy();
+
+    const ds = await createDataSource(target.options).initialize();
+    try {
+      const store = new PersonaStore(ds);
+      const moved = await store.get('imported', alice);
+      expect(moved.metadata).toEqual({ team: 'a' });
+      expect(moved.interop).toEqual(record);
+      const own = await store.get('own-data', alice);
+      expect(own.metadata).toEqual({ interop: { note: 'the owner\'s own key' } });
+      expect(own.interop).toBeUndefined();
+      // The moved record still gives the fields the persona has no place for back (the lorebook is not in these rows).
+      const back = (await exportPersona(moved, { format: 'card-v2' })) as Record<string, any>;
+      expect(back.data).toMatchObject({ first_mes: card.data.first_mes, creator_notes: card.data.creator_notes, alternate_greetings: card.data.alternate_greetings });
+      expect(back.create_date).toBe(card.create_date);
     } finally {
       await ds.destroy();
     }

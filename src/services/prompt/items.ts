@@ -5,6 +5,7 @@ import { PersonaTrait } from '../../models/persona-trait.entity';
 import { fieldsSet } from '../../validation/model';
 import { BoundedCache } from '../bounded-cache';
 import { activeDomains } from '../keyword-matcher';
+import { applyLorebook } from './lorebook';
 import { TokenCounter } from '../token-counter';
 import { domainLine, formattingLine, HEADINGS, memoryBlock, modeBlock, ruleLine, styleLines, traitLine } from './wording';
 
@@ -136,12 +137,14 @@ export function promptItems(persona: PersonaConfiguration, context: string | und
 
   add('interactionMode', modeBlock(persona.interactionMode), { kind: 'interactionMode', name: persona.interactionMode, reason: '' });
 
-  const active = activeDomains(persona.knowledgeDomains, context);
-  for (const d of persona.knowledgeDomains) {
+  // Domains that came from a character card's lorebook follow its entries' rules (./lorebook.ts),
+  // and take their lorebook order among the persona's domains.
+  const { activated: active, order: domainOrder } = applyLorebook(persona, context, activeDomains(persona.knowledgeDomains, context));
+  for (const d of domainOrder) {
     if (!active.has(d)) dropped.push({ kind: 'domain', name: d.name, reason: context ? 'inactive: the context mentions none of its keywords or topics' : 'inactive: no context' });
   }
   const domains = (section: 'knowledge' | 'activatedKnowledge', always: boolean) => {
-    const these = persona.knowledgeDomains.filter((d) => active.has(d) && (active.get(d) === null) === always);
+    const these = domainOrder.filter((d) => active.has(d) && (active.get(d) === null) === always);
     if (!these.length) return;
     heading(section);
     for (const d of these) {
