@@ -43,13 +43,13 @@ function readUsers(file: string) {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new CliFailure(EXIT.refused, `${file}: cannot read: ${(error as Error).message}`);
+    throw new CliFailure(EXIT.refused, `${file}: cannot read: ${(error as Error).message}; not serving`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new CliFailure(EXIT.refused, `${file}: (root): not valid JSON: ${(error as Error).message} (isJson)`);
+    throw new CliFailure(EXIT.refused, `${file}: (root): not valid JSON: ${(error as Error).message} (isJson); not serving`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { parseTokenUsers } = require('../nestjs/bearer-tokens') as typeof import('../nestjs/bearer-tokens');
@@ -57,7 +57,9 @@ function readUsers(file: string) {
     return parseTokenUsers(parsed);
   } catch (error) {
     if (error instanceof PersonaValidationError) {
-      throw new CliFailure(EXIT.refused, `${file}: not a valid users file, not serving:\n${error.issues.map((i) => `  ${i.path || '(root)'}: ${i.message} (${i.constraint})`).join('\n')}`);
+      const line = (i: { path: string; message: string; constraint: string }) =>
+        `  ${i.path || '(root)'}: ${i.path && i.message.startsWith(`${i.path} `) ? i.message.slice(i.path.length + 1) : i.message} (${i.constraint})`;
+      throw new CliFailure(EXIT.refused, `${file}: not a valid users file, not serving:\n${error.issues.map(line).join('\n')}`);
     }
     throw error;
   }
@@ -111,6 +113,17 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
     }
     throw error;
   }
+  // Listening for the signals before saying that it serves: a caller may stop it as soon as it reads that.
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      ctx.io.err(`persona serve: ${signal}, shutting down`);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
   const address = app.getHttpServer().address() as { address: string; port: number };
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
@@ -122,16 +135,7 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
     ctx.io.out('  (shown once: every request needs "Authorization: Bearer <token>"; restart to get a new one, or pass --users users.json)');
   } else ctx.io.out(`  ${users?.length} user(s) from ${options.users}`);
 
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      ctx.io.err(`persona serve: ${signal}, shutting down`);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await stopped;
   // Stops accepting connections, lets the requests in flight finish, then closes the database (ctx.close).
   await app.close();
   return EXIT.ok;

@@ -32,6 +32,8 @@ export class TokenUser {
   roles?: string[];
 }
 
+const USER_KEYS = ['token', 'id', 'roles'];
+
 /**
  * Checks the parsed content of a `--users` file (`[{ token, id, roles? }]`): every entry valid,
  * no token twice. Bad input is a PersonaValidationError naming each path (`[2].token`); the
@@ -52,8 +54,13 @@ export function parseTokenUsers(input: unknown): TokenUser[] {
       issues.push({ path: at, constraint: 'isObject', message: `${at} must be an object { token, id, roles }` });
       return;
     }
-    const user = plainToInstance(TokenUser, { ...entry });
     const before = issues.length;
+    // Unknown keys, `__proto__` and `constructor` included, are refused before class-transformer sees them.
+    for (const key of Object.keys(entry)) {
+      if (!USER_KEYS.includes(key)) issues.push({ path: joinPath(at, key), constraint: 'whitelistValidation', message: `unknown field "${key}"` });
+    }
+    if (issues.length > before) return;
+    const user = plainToInstance(TokenUser, { ...entry });
     mapErrors(validateSync(user, VALIDATOR_OPTIONS), at, issues);
     if (issues.length > before) return;
     const digest = tokenDigest(user.token).toString('hex');
