@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Post, Query, Res, StreamableFile, UseFilters, UseGuards } from '@nestjs/common';
 import type { Actor } from '../actor';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { exportPersona, importPersona, PersonaFormat } from '../interop';
 import { personaJsonSchema } from '../interop/json-schema';
+import { BLANK_PNG } from '../interop/png';
 import { STORE_KEPT_FIELDS } from '../models/field-roles';
 import { PersonaStore } from '../services/persona-store';
 import { toPlain } from '../validation/model';
@@ -81,18 +82,28 @@ export class InteropController {
 
   /**
    * `GET /personas/:idOrSlug/export?format=native|card-v2|card-v3|eliza` (default native): the
-   * persona as that document, sent as a download named after its slug.
+   * persona as that document, sent as a download named after its slug; with `png=true` (card
+   * formats) a PNG image carrying the card.
    */
   @Get('personas/:idOrSlug/export')
-  async export(@Param('idOrSlug') idOrSlug: string, @Query('format') format: string | undefined, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<unknown> {
+  async export(
+    @Param('idOrSlug') idOrSlug: string,
+    @Query('format') format: string | undefined,
+    @Query('png') png: string | undefined,
+    @CurrentActor() actor: Actor,
+    @Res({ passthrough: true }) res: Reply,
+  ): Promise<unknown> {
     const chosen = format ?? 'native';
-    if (!(EXPORT_FORMATS as readonly string[]).includes(chosen)) {
-      throw new PersonaValidationError([{ path: 'format', constraint: 'isIn', message: `format must be one of ${EXPORT_FORMATS.join(', ')}` }], 'query');
-    }
+    const issues: ValidationIssue[] = [];
+    if (!(EXPORT_FORMATS as readonly string[]).includes(chosen)) issues.push({ path: 'format', constraint: 'isIn', message: `format must be one of ${EXPORT_FORMATS.join(', ')}` });
+    if (png !== undefined && png !== 'true' && png !== 'false') issues.push({ path: 'png', constraint: 'isBoolean', message: 'png must be true or false' });
+    else if (png === 'true' && !chosen.startsWith('card-')) issues.push({ path: 'png', constraint: 'cardOnly', message: 'only character cards (card-v2, card-v3) can be written into a PNG' });
+    if (issues.length) throw new PersonaValidationError(issues, 'query');
     const persona = await this.store.get(idOrSlug, actor);
-    const doc = await exportPersona(persona, { format: chosen as PersonaFormat });
-    res.setHeader('Content-Disposition', `attachment; filename="${persona.slug}.${chosen}.json"`);
-    return doc;
+    const asPng = png === 'true';
+    const doc = await exportPersona(persona, { format: chosen as PersonaFormat, png: asPng ? BLANK_PNG : undefined });
+    res.setHeader('Content-Disposition', `attachment; filename="${persona.slug}.${chosen}.${asPng ? 'png' : 'json'}"`);
+    return Buffer.isBuffer(doc) ? new StreamableFile(doc, { type: 'image/png' }) : doc;
   }
 
   /** `GET /schemas/persona`: the JSON Schema of a persona (what the console's edit form is generated from). */

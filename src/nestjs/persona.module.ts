@@ -13,6 +13,7 @@ import { mountWebRoutes } from './mount';
 import { headerActorResolver, PersonaModuleOptions } from './options';
 import { PersonasController } from './personas.controller';
 import { InteropController } from './interop.controller';
+import { MeController } from './me.controller';
 import { ReleasesController } from './releases.controller';
 import { TemplatesController } from './templates.controller';
 import { PERSONA_ACTOR_RESOLVER, PERSONA_DATA_SOURCE } from './tokens';
@@ -21,7 +22,7 @@ import { PERSONA_ACTOR_RESOLVER, PERSONA_DATA_SOURCE } from './tokens';
 export type PersonaModuleExtras = { http?: boolean; isGlobal?: boolean };
 
 /** The REST controllers `http: true` mounts (the OpenAPI document describes each of their routes). */
-export const PERSONA_CONTROLLERS = [PersonasController, ReleasesController, TemplatesController, InteropController] as const;
+export const PERSONA_CONTROLLERS = [PersonasController, ReleasesController, TemplatesController, InteropController, MeController] as const;
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<PersonaModuleOptions>({
   moduleName: 'Persona',

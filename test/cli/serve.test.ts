@@ -84,6 +84,13 @@ describe('persona serve', () => {
     expect(list.body.items.map((p: { slug: string }) => p.slug)).toEqual(['ada']);
   });
 
+  it('takes a card PNG of megabytes in base64, refusing with 400 one above the import limit and with 413 a body above 10 MB', async () => {
+    const auth = { Authorization: `Bearer ${server.token}` };
+    const tooLong = await request(server.url).post('/personas/import').set(auth).send({ base64: 'A'.repeat(8_000_004) }).expect(400);
+    expect(tooLong.body.issues.map((i: { path: string }) => i.path)).toEqual(['base64']);
+    await request(server.url).post('/personas/import').set(auth).send({ base64: 'A'.repeat(11_000_000) }).expect(413);
+  });
+
   it('sends the strict Content-Security-Policy and the other security headers on every response, and no CORS headers', async () => {
     for (const path of ['/personas', '/console/', '/openapi.json', '/openapi/', '/nowhere']) {
       const r = await request(server.url).get(path).set('Origin', 'https://evil.example');
