@@ -149,11 +149,11 @@ export const api = {
   importFile: async (file: Blob, q: { format?: string; lenient?: boolean; slug?: string }) =>
     json<ImportResult>('POST', '/personas/import', { body: { base64: await base64Of(file), ...q } }),
   /** The exported document as a file to save, with the name the server suggests. */
-  exportPersona: async (id: string, format: string): Promise<{ blob: Blob; filename: string }> => {
-    const response = await send('GET', `/personas/${seg(id)}/export`, { query: { format } });
+  exportPersona: async (id: string, format: string, png?: boolean): Promise<{ blob: Blob; filename: string }> => {
+    const response = await send('GET', `/personas/${seg(id)}/export`, { query: { format, png } });
     const disposition = response.headers.get('Content-Disposition') ?? '';
     const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
-    return { blob: await response.blob(), filename: match ? decodeURIComponent(match[1]) : `${id}.${format.includes('png') ? 'png' : 'json'}` };
+    return { blob: await response.blob(), filename: match ? decodeURIComponent(match[1]) : `${id}.${format}.${png ? 'png' : 'json'}` };
   },
 };
 

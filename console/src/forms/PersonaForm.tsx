@@ -2,7 +2,8 @@ import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import { useMemo, type ReactNode } from 'react';
 import type { Json } from '../api/types';
-import { simplifySchema } from './simplify';
+import { ChoiceTemplate } from './ChoiceTemplate';
+import { dereference, simplifySchema } from './simplify';
 import { validator } from './validator';
 
 /** A field that renders nothing: bookkeeping the server keeps (id, version, timestamps) and free JSON. */
@@ -45,7 +46,7 @@ export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors,
   formId: string;
   children?: ReactNode;
 }) {
-  const formSchema = useMemo(() => simplifySchema(schema) as RJSFSchema, [schema]);
+  const formSchema = useMemo(() => simplifySchema(dereference(schema)) as RJSFSchema, [schema]);
   return (
     <Form
       id={formId}
@@ -54,6 +55,7 @@ export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors,
       formData={formData}
       validator={validator}
       fields={{ hidden: HiddenField }}
+      templates={{ MultiSchemaFieldTemplate: ChoiceTemplate }}
       extraErrors={extraErrors}
       showErrorList="top"
       noHtml5Validate

@@ -14,7 +14,7 @@ export function issueProperty(path: string): string {
 
 /** The server's 400 issues as the error schema rjsf shows beside each field. */
 export function issuesToErrorSchema(issues: ValidationIssue[]): ErrorSchema {
-  return toErrorSchema(issues.map((i) => ({ property: issueProperty(i.path), message: i.message, stack: `${i.path} ${i.message}` })));
+  return toErrorSchema(issues.map((i) => ({ property: issueProperty(i.path), message: i.message, stack: i.message })));
 }
 
 function isPlainObject(v: unknown): v is Json {

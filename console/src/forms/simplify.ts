@@ -38,6 +38,29 @@ export function simplifySchema<T>(schema: T): T {
   return out as T;
 }
 
+/**
+ * The schema with every local `$ref` (`#/definitions/X`) replaced by what it names, and without
+ * `definitions` and `$id`: each part of the form (and the validator rjsf hands parts to) is then
+ * self-contained. Our schema has no recursive definitions; `depth` stops one that would.
+ */
+export function dereference<T>(root: T): T {
+  const definitions = ((root as Json)?.definitions ?? {}) as Json;
+  const walk = (node: unknown, depth: number): unknown => {
+    if (Array.isArray(node)) return node.map((n) => walk(n, depth));
+    if (!node || typeof node !== 'object') return node;
+    const ref = (node as Json).$ref;
+    if (typeof ref === 'string' && ref.startsWith('#/definitions/')) {
+      if (depth > 16) throw new Error(`The schema nests ${ref} too deeply to show as a form`);
+      const { $ref: _r, ...rest } = node as Json;
+      return { ...(walk(definitions[ref.slice('#/definitions/'.length)], depth + 1) as Json), ...(walk(rest, depth) as Json) };
+    }
+    const out: Json = {};
+    for (const [key, value] of Object.entries(node as Json)) if (key !== 'definitions' && key !== '$id' && key !== '$schema') out[key] = walk(value, depth);
+    return out;
+  };
+  return walk(root, 0) as T;
+}
+
 /** A record without its `null` values (at any depth in objects): what the simplified schema accepts. */
 export function withoutNulls<T>(value: T): T {
   if (Array.isArray(value)) return value.map(withoutNulls) as T;

@@ -90,8 +90,8 @@ export function HistoryPage() {
                     </td>
                     <td>
                       {e.version !== latest && (
-                        <button type="button" className="small" onClick={() => void revert(e.version)} aria-label={`Revert to version ${e.version}`}>
-                          Revert to this
+                        <button type="button" className="small" onClick={() => void revert(e.version)}>
+                          Revert to version {e.version}
                         </button>
                       )}
                     </td>

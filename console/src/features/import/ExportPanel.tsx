@@ -2,11 +2,13 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import { ErrorNotice } from '../../shared/ErrorNotice';
 
-export const FORMATS: [string, string][] = [
-  ['native', 'Native JSON (this library)'],
-  ['card-v2', 'Character Card V2 (JSON)'],
-  ['card-v3', 'Character Card V3 (JSON)'],
-  ['eliza', 'Eliza character file'],
+/** Export choices: the format, and whether a card comes as a PNG image with the card inside. */
+export const FORMATS: { key: string; format: string; png?: boolean; label: string }[] = [
+  { key: 'native', format: 'native', label: 'Native JSON (this library)' },
+  { key: 'card-v2', format: 'card-v2', label: 'Character Card V2 (JSON)' },
+  { key: 'card-v3', format: 'card-v3', label: 'Character Card V3 (JSON)' },
+  { key: 'card-v3-png', format: 'card-v3', png: true, label: 'Character Card V3 (PNG image)' },
+  { key: 'eliza', format: 'eliza', label: 'Eliza character file' },
 ];
 
 /** Saves the persona in one of the interop formats (docs/interop.md) as a file. */
@@ -19,7 +21,8 @@ export function ExportPanel({ id }: { id: string }) {
     setBusy(true);
     setError(null);
     try {
-      const { blob, filename } = await api.exportPersona(id, format);
+      const choice = FORMATS.find((f) => f.key === format) ?? FORMATS[0];
+      const { blob, filename } = await api.exportPersona(id, choice.format, choice.png);
       const href = URL.createObjectURL(blob);
       const a = document.createElement('a');
       a.href = href;
@@ -42,9 +45,9 @@ export function ExportPanel({ id }: { id: string }) {
         <label>
           Format
           <select value={format} onChange={(e) => setFormat(e.target.value)}>
-            {FORMATS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
+            {FORMATS.map((f) => (
+              <option key={f.key} value={f.key}>
+                {f.label}
               </option>
             ))}
           </select>

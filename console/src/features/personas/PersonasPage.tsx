@@ -36,7 +36,7 @@ export function PersonasPage() {
       <form className="filters" role="search" aria-label="Find personas" onSubmit={submit}>
         <label>
           Search
-          <input type="search" name="search" value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} placeholder="name, slug or description" />
+          <input type="search" name="search" value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} placeholder="name or slug" />
         </label>
         <label>
           Status
