@@ -59,6 +59,11 @@ export function mountWebRoutes(options: PersonaModuleOptions, adapter: AbstractH
   const app = adapter.getInstance() as { use(path: string, ...handlers: Middleware[]): void };
   const headers = securityHeaders();
   if (settings.openapi) {
+    try {
+      require.resolve('@nestjs/swagger');
+    } catch {
+      throw new Error('PersonaModule: openapi needs the optional peer dependency @nestjs/swagger (npm install @nestjs/swagger, the major of your @nestjs/core)');
+    }
     const { path, uiPath } = settings.openapi;
     let document: string | undefined;
     app.use(path, headers, (req, res, next) => {
