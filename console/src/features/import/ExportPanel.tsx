@@ -3,7 +3,7 @@ import { api } from '../../api/client';
 import { ErrorNotice } from '../../shared/ErrorNotice';
 
 /** Export choices: the format, and whether a card comes as a PNG image with the card inside. */
-export const FORMATS: { key: string; format: string; png?: boolean; label: string }[] = [
+export const FORMATS: { key: string; format: 'native' | 'card-v2' | 'card-v3' | 'eliza'; png?: boolean; label: string }[] = [
   { key: 'native', format: 'native', label: 'Native JSON (this library)' },
   { key: 'card-v2', format: 'card-v2', label: 'Character Card V2 (JSON)' },
   { key: 'card-v3', format: 'card-v3', label: 'Character Card V3 (JSON)' },

@@ -51,7 +51,17 @@ export function RenderPage() {
     } catch (e) {
       setResult(null);
       setError(e);
-      if (e instanceof ApiError && e.body.issues) setFieldErrors(Object.fromEntries(e.body.issues.map((i) => [i.path, i.message])));
+      if (e instanceof ApiError && e.body.issues) {
+        setFieldErrors(
+          Object.fromEntries(
+            e.body.issues.map((i) => [
+              i.path,
+              // A server older than provider requests (#16) refuses the field as unknown.
+              i.path === 'provider' && i.constraint === 'whitelistValidation' ? 'This server does not build provider requests yet: choose "none".' : i.message,
+            ]),
+          ),
+        );
+      }
     } finally {
       setBusy(false);
     }
