@@ -168,6 +168,7 @@ export function swaggerUiMiddleware(options: { mountPath: string; documentUrl: s
     '<title>conductor-personas API</title>',
     `<base href="${base}">`,
     '<link rel="stylesheet" href="swagger-ui.css">',
+    '<link rel="icon" type="image/png" href="favicon-32x32.png">',
     '</head>',
     '<body>',
     '<div id="swagger-ui"></div>',
