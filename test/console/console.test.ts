@@ -36,8 +36,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
   }
 
   /** Every page ends the same way: no serious accessibility violation, no unexpected browser error. */
-  async function finish(c: ConsolePage, name: string, expectedStatuses: number[] = []): Promise<void> {
-    await screenshot(c.page, name);
+  async function finish(c: ConsolePage, expectedStatuses: number[] = []): Promise<void> {
     expect(await seriousViolations(c.page)).toEqual([]);
     expect(unexpectedErrors(c.errors, expectedStatuses)).toEqual([]);
     await c.context.close();
@@ -56,7 +55,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('heading', { name: 'Personas', exact: true }).waitFor();
     await page.getByText('Signed in as').filter({ hasText: 'admin' }).waitFor();
     expect(await page.evaluate(() => (globalThis as any).sessionStorage.getItem('persona-console.token'))).toBe(USERS.admin.token);
-    await finish(c, 'token-signed-in', [401]);
+    await finish(c, [401]);
   });
 
   it('is usable from the keyboard alone: sign in, reach the navigation, open a page', async () => {
@@ -80,7 +79,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await tabTo('Friendly Tutor');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Template Friendly Tutor' }).waitFor();
-    await finish(c, 'keyboard');
+    await finish(c);
   });
 
   it('lists personas a page at a time, with search and status, tag and owner filters', async () => {
@@ -109,7 +108,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByText('(1 in all)').waitFor();
     await page.getByRole('link', { name: 'Ada' }).click();
     await page.getByRole('heading', { name: 'Ada' }).waitFor();
-    await finish(c, 'personas-filtered');
+    await finish(c);
   });
 
   it('shows a persona resolved through its lineage, with the ancestor that gave each value', async () => {
@@ -122,7 +121,8 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await expect(row('traits.witty').locator('td').last().innerText()).resolves.toBe('this persona');
     await expect(row('knowledgeDomains.billing').locator('td').last().innerText()).resolves.toBe('Base Support');
     await expect(row('interactionMode').locator('td').last().innerText()).resolves.toBe('default');
-    await finish(c, 'persona');
+    await screenshot(page, 'persona', true);
+    await finish(c);
   });
 
   it('edits through the form from the JSON Schema: a server issue shows at its field, then a save with a message', async () => {
@@ -134,9 +134,10 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await summarize.fill('9000');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('alert').filter({ hasText: 'The server refused the change' }).waitFor();
-    const field = page.locator('.form-group', { has: summarize });
+    const field = page.locator('.form-group.has-error', { has: summarize }); // the field's own group, marked in error
     await field.locator('.error-detail').waitFor();
     expect(await field.locator('.error-detail').innerText()).toMatch(/summarizeAtTokens|below|less/i);
+    await field.scrollIntoViewIfNeeded();
     await screenshot(page, 'edit-validation');
 
     await summarize.fill('4000');
@@ -146,7 +147,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('status').filter({ hasText: 'Saved as version 4.' }).waitFor();
     const history = await served.api('alice', 'GET', '/personas/ada/history');
     expect(history.body.find((h: { version: number }) => h.version === 4).message).toBe('Shorter answers');
-    await finish(c, 'edit', [400]);
+    await finish(c, [400]);
   });
 
   it('shows a conflict when someone else saved first: their change as a diff, and a reload', async () => {
@@ -171,7 +172,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await second.page.locator('#root_description').waitFor();
     expect(await second.page.locator('#root_description').inputValue()).toBe('Changed in the first window.');
     await first.context.close();
-    await finish(second, 'edit-reloaded', [412]);
+    await finish(second, [412]);
   });
 
   it('shows the history, diffs any two versions side by side, and reverts', async () => {
@@ -184,6 +185,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await changes.getByText('Changes from version 1 to version 3').waitFor();
     await changes.locator('code', { hasText: 'temperature' }).waitFor();
     await page.getByRole('region', { name: 'Differences between Version 1 and Version 3' }).waitFor();
+    await page.getByRole('heading', { name: 'Compare two versions' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'history');
 
     const latest = (await served.api('alice', 'GET', '/personas/ada')).body.version;
@@ -191,7 +193,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Revert to version 1' }).click();
     await page.getByRole('status').filter({ hasText: `Reverted: version ${latest + 1} equals version 1.` }).waitFor();
     await page.getByRole('cell', { name: 'Back to the start' }).waitFor();
-    await finish(c, 'history-reverted');
+    await finish(c);
   });
 
   it('moves labels, splits them, and explains a gate that refuses a promotion', async () => {
@@ -218,7 +220,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('status').filter({ hasText: 'Label “canary” now serves v2 × 90 + v3 × 10.' }).waitFor();
     await labels.getByRole('cell', { name: 'v2 × 90 + v3 × 10' }).waitFor();
     await page.locator('section[aria-labelledby="moves-h"]').getByRole('cell', { name: 'canary' }).waitFor();
-    await finish(c, 'releases', [409]);
+    await finish(c, [409]);
   });
 
   it('previews a render: prompt, tokens per section, what activated, and what was dropped and why', async () => {
@@ -231,7 +233,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await activated.getByText('billing').waitFor();
     await page.locator('section[aria-labelledby="sections-h"] tbody tr').first().waitFor();
     expect(await page.locator('section[aria-labelledby="sections-h"] tbody tr').count()).toBeGreaterThan(2);
-    await screenshot(page, 'render');
+    await screenshot(page, 'render', true);
 
     // A small budget drops optional material, each item with its reason.
     await page.getByLabel('Token budget').fill('60');
@@ -243,7 +245,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Render' }).click();
     await page.locator('#tokenBudget-error').waitFor();
     expect(await page.getByLabel('Token budget').getAttribute('aria-invalid')).toBe('true');
-    await finish(c, 'render-refused', [400, 422]);
+    await finish(c, [400, 422]);
   });
 
   it('charts metrics over time and per version', async () => {
@@ -260,7 +262,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByText('The same figures as a table').click();
     await page.locator('details table tbody tr').first().waitFor();
     await screenshot(page, 'metrics');
-    await finish(c, 'metrics');
+    await finish(c);
   });
 
   it('lists templates, creates one, and instantiates it through a form of its customizable fields', async () => {
@@ -287,7 +289,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('heading', { name: 'Maths Tutor' }).waitFor();
     const created = (await served.api('alice', 'GET', '/personas/maths-tutor')).body;
     expect([created.temperature, created.responseStyle.tone]).toEqual([0.3, 'friendly']);
-    await finish(c, 'template-created');
+    await finish(c);
   });
 
   it('imports a dropped card and shows its warnings, and exports a persona', async () => {
@@ -318,6 +320,6 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     const exported = JSON.parse(readFileSync((await download.path())!, 'utf8'));
     expect([exported.spec, exported.data.name]).toEqual(['chara_card_v2', 'Captain Vega']);
     expect(JSON.stringify(exported)).not.toContain('sk-live');
-    await finish(c, 'export');
+    await finish(c);
   });
 });

@@ -104,9 +104,9 @@ export async function seriousViolations(page: Page): Promise<{ id: string; impac
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
-/** With SCREENSHOTS=1 (`npm run screenshots`), saves the page as docs/console/<name>.png. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/** With SCREENSHOTS=1 (`npm run screenshots`), saves the page (the window, or all of it) as docs/console/<name>.png. */
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   if (process.env.SCREENSHOTS !== '1') return;
   mkdirSync(join(ROOT, 'docs', 'console'), { recursive: true });
-  await page.screenshot({ path: join(ROOT, 'docs', 'console', `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(ROOT, 'docs', 'console', `${name}.png`), fullPage });
 }

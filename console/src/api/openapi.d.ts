@@ -446,7 +446,9 @@ export interface components {
             statusCode: number;
         };
         CustomizableField: {
-            default?: Record<string, never>;
+            default?: {
+                [key: string]: unknown;
+            };
             description?: string;
             max?: number;
             min?: number;
@@ -466,7 +468,9 @@ export interface components {
             /** @description the file's bytes (PNG card or JSON text) */
             base64?: string;
             /** @description the parsed JSON of the file */
-            document?: Record<string, never>;
+            document?: {
+                [key: string]: unknown;
+            };
             /**
              * @default auto
              * @enum {string}
@@ -485,7 +489,9 @@ export interface components {
         };
         InstantiateRequest: {
             /** @description declared customizable path (dot notation) → value */
-            customizations?: Record<string, never>;
+            customizations?: {
+                [key: string]: unknown;
+            };
             description?: string;
             /** @default false */
             isPublic: boolean;
@@ -516,20 +522,20 @@ export interface components {
             topics: string[];
         };
         Label: {
-            label?: string;
+            label: string;
             /** Format: date-time */
-            movedAt?: string;
-            movedBy?: string;
-            split?: components["schemas"]["SplitMember"][] | null;
-            version?: number | null;
+            movedAt: string;
+            movedBy: string;
+            split: components["schemas"]["SplitMember"][] | null;
+            version: number | null;
         };
         LabelMove: {
-            from?: components["schemas"]["LabelTarget"] | null;
-            label?: string;
+            from: components["schemas"]["LabelTarget"] | null;
+            label: string;
             /** Format: date-time */
-            movedAt?: string;
-            movedBy?: string;
-            to?: components["schemas"]["LabelTarget"] | null;
+            movedAt: string;
+            movedBy: string;
+            to: components["schemas"]["LabelTarget"] | null;
         };
         LabelPolicy: {
             checks?: {
@@ -557,12 +563,12 @@ export interface components {
         };
         MetricsPoint: {
             /** Format: date-time */
-            at?: string;
-            averageRating?: number | null;
-            averageResponseTimeMs?: number | null;
-            interactions?: number;
-            p95ResponseTimeMs?: number | null;
-            successRate?: number | null;
+            at: string;
+            averageRating: number | null;
+            averageResponseTimeMs: number | null;
+            interactions: number;
+            p95ResponseTimeMs: number | null;
+            successRate: number | null;
         };
         PersonaConfiguration: {
             behaviorRules?: components["schemas"]["BehaviorRule"][];
@@ -578,7 +584,9 @@ export interface components {
             knowledgeDomains?: components["schemas"]["KnowledgeDomain"][];
             maxTokens?: number | null;
             memoryConfig?: components["schemas"]["MemoryConfiguration"];
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             modelPreferences?: string[];
             name: string;
             parentId?: string | null;
@@ -597,24 +605,34 @@ export interface components {
             voiceConfig?: components["schemas"]["VoiceConfiguration"] | null;
         };
         PersonaDiff: {
-            changes?: {
+            changes: {
                 after?: unknown;
                 before?: unknown;
                 /** @enum {string} */
                 kind: "added" | "removed" | "changed";
                 path: string;
             }[];
-            from?: number;
-            to?: number;
+            from: number;
+            to: number;
         };
         PersonaMetrics: {
+            /** @description mean rating 1–5 over rated interactions */
+            averageRating: number | null;
+            /** @description mean latency in ms */
+            averageResponseTimeMs: number | null;
+            /** @description mean input + output tokens */
+            averageTokensPerInteraction: number | null;
             failedInteractions: number;
             lastInteractionAt?: string;
+            /** @description 95th percentile latency in ms */
+            p95ResponseTimeMs: number | null;
             /** Format: uuid */
             personaId: string;
             ratingCount: number;
             ratingSum: number;
             successfulInteractions: number;
+            /** @description successful / total, 0–1; null without interactions */
+            successRate: number | null;
             totalInputTokens: number;
             totalInteractions: number;
             totalOutputTokens: number;
@@ -643,7 +661,9 @@ export interface components {
             memoryConfig?: components["schemas"]["MemoryConfiguration"];
             /** @description kept on the revision */
             message?: string;
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             modelPreferences?: string[];
             name?: string;
             parentId?: string | null;
@@ -662,7 +682,9 @@ export interface components {
             voiceConfig?: components["schemas"]["VoiceConfiguration"] | null;
         };
         PersonaTemplate: {
-            baseConfiguration: Record<string, never>;
+            baseConfiguration: {
+                [key: string]: unknown;
+            };
             category: string;
             createdAt?: string;
             createdBy: string;
@@ -714,10 +736,10 @@ export interface components {
             tokenBudget?: number;
         };
         ResolvedPersona: {
-            /** @description ids from the root ancestor to the persona */
+            /** @description ids from the persona itself up to its root ancestor (nearest first) */
             lineage: string[];
             persona: components["schemas"]["PersonaConfiguration"];
-            /** @description field path → id of the persona that gave the value */
+            /** @description field path or entry → id of the persona that gave the value, or "default" */
             provenance: {
                 [key: string]: string;
             };
@@ -739,12 +761,14 @@ export interface components {
         };
         Revision: {
             /** Format: date-time */
-            changedAt?: string;
-            changedBy?: string;
-            labels?: string[];
-            message?: string | null;
-            snapshot?: Record<string, never>;
-            version?: number;
+            changedAt: string;
+            changedBy: string;
+            labels: string[];
+            message: string | null;
+            snapshot: {
+                [key: string]: unknown;
+            };
+            version: number;
         };
         SplitMember: {
             version: number;
@@ -768,15 +792,17 @@ export interface components {
             path: string;
         };
         VersionMetrics: {
-            metrics?: components["schemas"]["PersonaMetrics"];
-            version?: number;
+            metrics: components["schemas"]["PersonaMetrics"];
+            version: number;
         };
         VoiceConfiguration: {
             emotion?: string | null;
             language?: string;
             pitch?: number;
             provider: string;
-            providerOptions?: Record<string, never>;
+            providerOptions?: {
+                [key: string]: unknown;
+            };
             speed?: number;
             style?: string | null;
             voiceId: string;
@@ -836,7 +862,7 @@ export interface operations {
                 /** @description case-insensitive substring of the name or slug (at most 200 characters) */
                 search?: string;
                 /** @description only personas in this status */
-                status?: "draft" | "active" | "deprecated" | "archived";
+                status?: "active" | "inactive" | "draft" | "archived";
                 /** @description only items with this tag */
                 tag?: string;
             };
@@ -1244,7 +1270,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                     "image/png": string;
                 };
             };
@@ -2337,7 +2365,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description no valid credentials (`UNAUTHENTICATED`) */

@@ -45,6 +45,17 @@ export function App() {
   }, [session.state]);
 
   if (session.state === 'checking') return <p role="status">Checking your session…</p>;
+  if (session.state === 'signed-out' && config().auth === 'none') {
+    // The host application authenticates (a session cookie): there is no token to ask for.
+    return (
+      <main id="main" className="token-screen">
+        <h1>Personas admin console</h1>
+        <p className="notice notice-error" role="alert">
+          The application did not recognise you: sign in to it, then reload this page.
+        </p>
+      </main>
+    );
+  }
   if (session.state === 'signed-out') return <TokenScreen expired={session.expired} onSignedIn={(me) => setSession({ state: 'signed-in', me })} />;
   return (
     <Shell
