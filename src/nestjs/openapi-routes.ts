@@ -2,6 +2,7 @@ import { ApiBody, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiTags } from
 import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import { getMetadataStorage } from 'class-validator';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
+import { PersonaStatus } from '../enums';
 import { personaJsonSchema } from '../interop/json-schema';
 import { MAX_MESSAGE_LENGTH, PERSONA_SORT_KEYS } from '../services/persona-store';
 import { MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET } from '../services/prompt-renderer';
@@ -78,7 +79,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'PersonasController.list': {
     summary: 'List personas',
     description: 'The personas the actor may read: public ones, its own, and all for an admin. Server-side pages.',
-    query: listQueries(PERSONA_SORT_KEYS, [idOrSlugQuery('status', 'only personas in this status', { type: 'string', enum: ['draft', 'active', 'deprecated', 'archived'] })]),
+    query: listQueries(PERSONA_SORT_KEYS, [idOrSlugQuery('status', 'only personas in this status', { type: 'string', enum: Object.values(PersonaStatus) })]),
     ok: { status: 200, description: 'one page and the total matching', schema: ref('PersonaPage') },
     errors: [INVALID],
   },
@@ -245,13 +246,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       idOrSlugQuery('format', 'the document to write', { type: 'string', enum: [...EXPORT_FORMATS], default: 'native' }),
       idOrSlugQuery('png', 'write the card into a PNG image (card formats only)', { type: 'boolean', default: false }),
     ],
-    ok: { status: 200, description: 'the document (a download), or a PNG carrying the card', content: { 'application/json': { schema: { type: 'object' } }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+    ok: { status: 200, description: 'the document (a download), or a PNG carrying the card', content: { 'application/json': { schema: { type: 'object', additionalProperties: true } }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
     errors: [INVALID, NOT_FOUND],
   },
   'InteropController.schema': {
     summary: 'The JSON Schema of a persona',
     description: 'Draft-07, with `definitions`; what the console generates its edit form from.',
-    ok: { status: 200, description: 'the schema', schema: { type: 'object' } },
+    ok: { status: 200, description: 'the schema', schema: { type: 'object', additionalProperties: true } },
     noDatabase: true,
   },
   'MeController.me': {
@@ -334,7 +335,21 @@ export function openApiComponents(): Record<string, Schema> {
   const schemas: Record<string, Schema> = {};
   for (const [name, schema] of Object.entries(models)) schemas[name] = fixRefs(schema, known, '#/definitions/') as Schema;
   const personaProperties = (schemas.PersonaConfiguration.properties ?? {}) as Record<string, Schema>;
-  return {
+  if (schemas.PersonaMetrics) {
+    // The derived figures are getters (no decorators): toPlain sends them after the counters.
+    const nullable = (description: string): Schema => ({ type: ['number', 'null'], description });
+    const metrics = schemas.PersonaMetrics as { properties?: Record<string, Schema>; required?: string[] };
+    metrics.properties = {
+      ...metrics.properties,
+      successRate: nullable('successful / total, 0–1; null without interactions'),
+      averageResponseTimeMs: nullable('mean latency in ms'),
+      averageTokensPerInteraction: nullable('mean input + output tokens'),
+      averageRating: nullable('mean rating 1–5 over rated interactions'),
+      p95ResponseTimeMs: nullable('95th percentile latency in ms'),
+    };
+    metrics.required = [...new Set([...(metrics.required ?? []), 'successRate', 'averageResponseTimeMs', 'averageTokensPerInteraction', 'averageRating', 'p95ResponseTimeMs'])];
+  }
+  return openObjects({
     ...schemas,
     PersonaPatch: {
       type: 'object',
@@ -353,8 +368,8 @@ export function openApiComponents(): Record<string, Schema> {
       required: ['persona', 'lineage', 'provenance'],
       properties: {
         persona: ref('PersonaConfiguration'),
-        lineage: { type: 'array', items: { type: 'string' }, description: 'ids from the root ancestor to the persona' },
-        provenance: { type: 'object', additionalProperties: { type: 'string' }, description: 'field path → id of the persona that gave the value' },
+        lineage: { type: 'array', items: { type: 'string' }, description: 'ids from the persona itself up to its root ancestor (nearest first)' },
+        provenance: { type: 'object', additionalProperties: { type: 'string' }, description: 'field path or entry → id of the persona that gave the value, or "default"' },
       },
     },
     RenderRequest: {
@@ -385,6 +400,7 @@ export function openApiComponents(): Record<string, Schema> {
     },
     Revision: {
       type: 'object',
+      required: ['version', 'changedBy', 'changedAt', 'message', 'labels', 'snapshot'],
       properties: {
         version: { type: 'integer' },
         changedBy: { type: 'string' },
@@ -412,9 +428,10 @@ export function openApiComponents(): Record<string, Schema> {
         version: { type: 'integer', minimum: 1 },
       },
     },
-    VersionMetrics: { type: 'object', properties: { version: { type: 'integer' }, metrics: ref('PersonaMetrics') } },
+    VersionMetrics: { type: 'object', required: ['version', 'metrics'], properties: { version: { type: 'integer' }, metrics: ref('PersonaMetrics') } },
     MetricsPoint: {
       type: 'object',
+      required: ['at', 'interactions', 'successRate', 'averageResponseTimeMs', 'p95ResponseTimeMs', 'averageRating'],
       properties: {
         at: { type: 'string', format: 'date-time' },
         interactions: { type: 'integer' },
@@ -426,6 +443,7 @@ export function openApiComponents(): Record<string, Schema> {
     },
     PersonaDiff: {
       type: 'object',
+      required: ['from', 'to', 'changes'],
       properties: {
         from: { type: 'integer' },
         to: { type: 'integer' },
@@ -441,10 +459,12 @@ export function openApiComponents(): Record<string, Schema> {
     },
     Label: {
       type: 'object',
+      required: ['label', 'version', 'split', 'movedBy', 'movedAt'],
       properties: { label: { type: 'string' }, version: { type: ['integer', 'null'] }, split: { oneOf: [arrayOf(ref('SplitMember')), { type: 'null' }] }, movedBy: { type: 'string' }, movedAt: { type: 'string', format: 'date-time' } },
     },
     LabelMove: {
       type: 'object',
+      required: ['label', 'from', 'to', 'movedBy', 'movedAt'],
       properties: { label: { type: 'string' }, from: { oneOf: [ref('LabelTarget'), { type: 'null' }] }, to: { oneOf: [ref('LabelTarget'), { type: 'null' }] }, movedBy: { type: 'string' }, movedAt: { type: 'string', format: 'date-time' } },
     },
     LabelPolicy: {
@@ -505,5 +525,15 @@ export function openApiComponents(): Record<string, Schema> {
         failures: { type: 'array', items: {} },
       },
     },
-  };
+  }) as Record<string, Schema>;
+}
+
+/** Says that a free-form object (`metadata`, `baseConfiguration`, a snapshot) may hold any keys: `additionalProperties: true` where nothing else is said. */
+function openObjects(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(openObjects);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(node)) out[key] = key === 'enum' || key === 'required' ? value : openObjects(value);
+  if (out.type === 'object' && out.properties === undefined && out.additionalProperties === undefined && out.oneOf === undefined && out.$ref === undefined) out.additionalProperties = true;
+  return out;
 }

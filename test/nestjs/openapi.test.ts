@@ -89,6 +89,12 @@ describeEachEngine('OpenAPI document', (ctx) => {
     const persona = doc.components.schemas.PersonaConfiguration as { properties: Record<string, { maxLength?: number }>; required: string[] };
     expect(persona.required).toEqual(expect.arrayContaining(['name', 'slug']));
     expect(persona.properties.name.maxLength).toBe(100);
+    const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+    expect(schemas.PersonaMetrics.required).toEqual(expect.arrayContaining(['successRate', 'p95ResponseTimeMs', 'averageRating']));
+    expect(schemas.Revision.required).toEqual(expect.arrayContaining(['version', 'snapshot']));
+    // Free-form objects say so, for generated clients: any keys.
+    expect(schemas.Revision.properties.snapshot).toEqual({ type: 'object', additionalProperties: true });
+    expect(JSON.stringify(schemas.PersonaConfiguration.properties.metadata)).toContain('"additionalProperties":true');
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['PersonaTrait', 'KnowledgeDomain', 'BehaviorRule', 'PersonaTemplate', 'ValidationError', 'RenderRequest']));
   });
 
