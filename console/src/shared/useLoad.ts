@@ -15,7 +15,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Load<T> {
       (data) => request === latest.current && setState({ data, loading: false }),
       (error) => request === latest.current && setState({ error, loading: false }),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure on every render: `deps` say when to run it again.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };

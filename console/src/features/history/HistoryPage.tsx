@@ -26,7 +26,7 @@ export function HistoryPage() {
     const versions = entries.map((e) => e.version).sort((a, b) => a - b);
     if (to === null || !versions.includes(to)) setTo(versions[versions.length - 1]);
     if (from === null || !versions.includes(from)) setFrom(versions[Math.max(0, versions.length - 2)]);
-  }, [history.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [history.data]);
 
   const diff = useLoad(() => (from && to ? api.diff(id, from, to) : Promise.resolve(null)), [id, from, to, history.data]);
   const left = entries.find((e) => e.version === from);

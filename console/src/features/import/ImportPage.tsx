@@ -4,7 +4,8 @@ import { api } from '../../api/client';
 import type { ImportResult } from '../../api/types';
 import { ErrorNotice } from '../../shared/ErrorNotice';
 
-const MAX_BYTES = 8 * 1024 * 1024;
+// Sent as base64 (4/3 larger) under persona serve's 10 MB body limit.
+const MAX_BYTES = 7 * 1024 * 1024;
 
 /** Import: drop (or choose) a character card PNG/JSON, an Eliza character file or our own JSON; the warnings are shown. */
 export function ImportPage() {
@@ -19,7 +20,7 @@ export function ImportPage() {
   async function importFiles(files: File[]) {
     for (const file of files) {
       if (file.size > MAX_BYTES) {
-        setResults((r) => [{ file: file.name, error: new Error(`The file is ${(file.size / 1048576).toFixed(1)} MB; at most 8 MB is accepted.`) }, ...r]);
+        setResults((r) => [{ file: file.name, error: new Error(`The file is ${(file.size / 1048576).toFixed(1)} MB; at most 7 MB is accepted.`) }, ...r]);
         continue;
       }
       setBusy(file.name);

@@ -24,7 +24,7 @@ export function MetricsPage() {
   const [version, setVersion] = useState('');
   const r = RANGES.find((x) => x.key === range) ?? RANGES[2];
   // The window ends at the start of the next hour, so the current bucket is included and reloads agree.
-  const to = useMemo(() => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000), [range]); // eslint-disable-line react-hooks/exhaustive-deps
+  const to = useMemo(() => new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000), [range]);
   const from = new Date(to.getTime() - r.hours * 3_600_000);
   const series = useLoad(
     () => api.metricsSeries(id, { bucket: r.bucket, from: from.toISOString(), to: to.toISOString(), version: version ? Number(version) : undefined }),

@@ -44,7 +44,7 @@ export function EditPage() {
       setLoadError(e);
     }
   }
-  useEffect(() => void load(), [id]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => void load(), [id]);
   useEffect(() => void (document.title = `Edit ${base?.persona.name ?? id} — Personas`), [base?.persona.name, id]);
   useEffect(() => {
     if (issues || conflict) summary.current?.focus();

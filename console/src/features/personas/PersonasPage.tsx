@@ -14,7 +14,7 @@ export function PersonasPage() {
   const filters = { search: params.get('search') ?? '', status: params.get('status') ?? '', tag: params.get('tag') ?? '', owner: params.get('owner') ?? '' };
   const offset = Math.max(0, Number(params.get('offset')) || 0);
   const [draft, setDraft] = useState(filters);
-  useEffect(() => setDraft(filters), [params.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setDraft(filters), [params.toString()]);
   useEffect(() => void (document.title = 'Personas — admin console'), []);
 
   const list = useLoad(() => api.listPersonas({ ...filters, limit: LIMIT, offset, orderBy: 'name' }), [params.toString()]);

@@ -49,7 +49,7 @@ export function ReleasesPage({ me }: { me: Me | null }) {
 
   useEffect(() => {
     if (version === '' && versions.length) setVersion(versions[0]);
-  }, [history.data]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [history.data]);
 
   function refresh() {
     labels.reload();
