@@ -125,6 +125,34 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await finish(c);
   });
 
+  it('creates a persona from the schema form (a client-side error at its field first) and deletes it', async () => {
+    const c = await visit('alice', '/');
+    const { page } = c;
+    await page.getByRole('link', { name: 'New persona' }).click();
+    await page.getByRole('heading', { name: 'New persona' }).waitFor();
+    await page.locator('#root_name').fill('Scratch');
+    await page.locator('#root_slug').fill('Not A Slug');
+    await page.getByRole('button', { name: 'Create persona' }).click();
+    // The schema's pattern, checked in the browser before anything is sent.
+    await page.locator('.form-group.has-error', { has: page.locator('#root_slug') }).locator('.error-detail').waitFor();
+    await page.locator('#root_slug').fill('scratch');
+    await page.getByRole('button', { name: 'Create persona' }).click();
+    await page.getByRole('heading', { name: 'Scratch' }).waitFor();
+    expect((await served.api('alice', 'GET', '/personas/scratch')).body.createdBy).toBe('alice');
+
+    await page.getByRole('button', { name: 'Delete Scratch…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete Scratch' }).click();
+    await page.getByRole('status').filter({ hasText: 'Scratch was deleted.' }).waitFor();
+    expect((await served.api('alice', 'GET', '/personas/scratch')).status).toBe(404);
+
+    // A persona another one inherits from is refused, with the reason.
+    await page.goto(`${served.url}/console/personas/base-support`);
+    await page.getByRole('button', { name: 'Delete Base Support…' }).click();
+    await page.getByRole('button', { name: 'Yes, delete Base Support' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Personas still inherit from Base Support' }).waitFor();
+    await finish(c, [409]);
+  });
+
   it('edits through the form from the JSON Schema: a server issue shows at its field, then a save with a message', async () => {
     const c = await visit('alice', '/personas/ada/edit');
     const { page } = c;

@@ -103,10 +103,13 @@ export const api = {
     const query = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== '' && v !== undefined));
     return unwrap<Page<Persona>>(http().GET('/personas', { params: { query: query as never }, headers: auth() }));
   },
+  createPersona: (persona: Json) => unwrap<Persona>(http().POST('/personas', { body: persona as never, headers: auth() })),
   getPersona: (id: string) => versioned<Persona>(http().GET('/personas/{idOrSlug}', { params: at(id), headers: auth() })),
   resolved: (id: string) => unwrap<Resolved>(http().GET('/personas/{idOrSlug}/resolved', { params: at(id), headers: auth() })),
   updatePersona: (id: string, patch: Json, version: number, message: string) =>
     versioned<Persona>(http().PATCH('/personas/{idOrSlug}', { params: at(id), body: { ...patch, message } as never, headers: { ...auth(), ...ifMatch(version) } })),
+
+  deletePersona: (id: string) => unwrap<void>(http().DELETE('/personas/{idOrSlug}', { params: at(id), headers: auth() })),
 
   history: (id: string) => unwrap<HistoryEntry[]>(http().GET('/personas/{idOrSlug}/history', { params: at(id), headers: auth() })),
   diff: (id: string, from: number, to: number) => unwrap<Diff>(http().GET('/personas/{idOrSlug}/diff', { params: { ...at(id), query: { from, to } }, headers: auth() })),

@@ -10,6 +10,7 @@ import { MetricsPage } from '../features/metrics/MetricsPage';
 import { EditPage } from '../features/personas/EditPage';
 import { PersonaPage } from '../features/personas/PersonaPage';
 import { PersonasPage } from '../features/personas/PersonasPage';
+import { NewPersonaPage } from '../features/personas/NewPersonaPage';
 import { HistoryPage } from '../features/history/HistoryPage';
 import { ReleasesPage } from '../features/releases/ReleasesPage';
 import { RenderPage } from '../features/render/RenderPage';
@@ -103,6 +104,7 @@ function Shell({ me, onSignOut }: { me: Me | null; onSignOut: () => void }) {
       <main id="main" tabIndex={-1}>
         <Routes>
           <Route path="/" element={<PersonasPage />} />
+          <Route path="/new-persona" element={<NewPersonaPage />} />
           <Route path="/personas/:id" element={<PersonaPage />} />
           <Route path="/personas/:id/edit" element={<EditPage />} />
           <Route path="/personas/:id/history" element={<HistoryPage />} />

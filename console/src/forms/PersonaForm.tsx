@@ -37,8 +37,10 @@ export const personaUiSchema: UiSchema = {
  * are the server's 400 issues, shown at their fields. The submit button is the caller's (it
  * belongs with the change message).
  */
-export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors, formId, children }: {
+export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors, formId, creating = false, children }: {
   schema: Json;
+  /** A new persona: its owner is the actor, set by the server, so the form does not ask for it. */
+  creating?: boolean;
   formData: Json;
   onChange: (data: Json) => void;
   onSubmit: (data: Json) => void;
@@ -46,7 +48,10 @@ export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors,
   formId: string;
   children?: ReactNode;
 }) {
-  const formSchema = useMemo(() => simplifySchema(dereference(schema)) as RJSFSchema, [schema]);
+  const formSchema = useMemo(() => {
+    const out = simplifySchema(dereference(schema)) as RJSFSchema;
+    return creating ? { ...out, required: (out.required ?? []).filter((f) => f !== 'createdBy') } : out;
+  }, [schema, creating]);
   return (
     <Form
       id={formId}
@@ -60,6 +65,7 @@ export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors,
       showErrorList="top"
       noHtml5Validate
       focusOnFirstError
+      onError={() => undefined /* the errors are shown in the form; rjsf would also log them */}
       onChange={(e) => onChange(e.formData as Json)}
       onSubmit={(e) => onSubmit(e.formData as Json)}
       experimental_defaultFormStateBehavior={{ emptyObjectFields: 'skipEmptyDefaults' }}

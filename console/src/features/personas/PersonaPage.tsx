@@ -6,6 +6,7 @@ import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
 import { useLoad } from '../../shared/useLoad';
 import { PersonaNav } from './PersonaNav';
 import { ExportPanel } from '../import/ExportPanel';
+import { DeletePanel } from './DeletePanel';
 
 const LISTS = ['traits', 'knowledgeDomains', 'behaviorRules'];
 
@@ -118,6 +119,7 @@ export function PersonaPage() {
           </section>
 
           <ExportPanel id={persona.slug} />
+          <DeletePanel id={persona.slug} name={persona.name} />
         </>
       )}
     </>

@@ -1,5 +1,5 @@
 import { FormEvent, useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { Link, useLocation, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
 import { Pager } from '../../shared/Pager';
@@ -11,13 +11,14 @@ export const STATUSES = ['active', 'inactive', 'draft', 'archived'];
 /** Personas: a server-side page with search and status, tag and owner filters, all kept in the URL. */
 export function PersonasPage() {
   const [params, setParams] = useSearchParams();
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   const filters = { search: params.get('search') ?? '', status: params.get('status') ?? '', tag: params.get('tag') ?? '', owner: params.get('owner') ?? '' };
   const offset = Math.max(0, Number(params.get('offset')) || 0);
   const [draft, setDraft] = useState(filters);
   useEffect(() => setDraft(filters), [params.toString()]);
   useEffect(() => void (document.title = 'Personas — admin console'), []);
 
-  const list = useLoad(() => api.listPersonas({ ...filters, limit: LIMIT, offset, orderBy: 'name' }), [params.toString()]);
+  const list = useLoad(() => api.listPersonas({ ...filters, limit: LIMIT, offset, orderBy: 'name' }).then((page) => ({ ...page, offset })), [params.toString()]);
 
   function apply(next: Record<string, string>, nextOffset = 0) {
     const out = new URLSearchParams();
@@ -32,7 +33,17 @@ export function PersonasPage() {
 
   return (
     <>
-      <h1>Personas</h1>
+      <div className="row heading-row">
+        <h1>Personas</h1>
+        <Link className="button" to="/new-persona">
+          New persona
+        </Link>
+      </div>
+      {notice && (
+        <p className="notice notice-ok" role="status">
+          {notice}
+        </p>
+      )}
       <form className="filters" role="search" aria-label="Find personas" onSubmit={submit}>
         <label>
           Search
@@ -65,7 +76,7 @@ export function PersonasPage() {
       {list.data && (
         <>
           <table className="list" aria-busy={list.loading}>
-            <caption className="sr-only">Personas, page {Math.floor(offset / LIMIT) + 1}</caption>
+            <caption className="sr-only">Personas, page {Math.floor(list.data.offset / LIMIT) + 1}</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -102,7 +113,7 @@ export function PersonasPage() {
               ))}
             </tbody>
           </table>
-          <Pager label="Pages of personas" offset={offset} limit={LIMIT} total={list.data.total} onChange={(o) => apply(filters, o)} />
+          <Pager label="Pages of personas" offset={list.data.offset} limit={LIMIT} total={list.data.total} onChange={(o) => apply(filters, o)} />
         </>
       )}
     </>

@@ -70,6 +70,7 @@ export function TemplatePage() {
             extraErrors={serverErrors}
             noHtml5Validate
             focusOnFirstError
+      onError={() => undefined /* the errors are shown in the form; rjsf would also log them */}
             showErrorList="top"
             onChange={(e) => setFormData(e.formData as Json)}
             onSubmit={(e) => void submit(e.formData as Json)}

@@ -13,7 +13,7 @@ export function TemplatesPage() {
   const search = params.get('search') ?? '';
   const offset = Math.max(0, Number(params.get('offset')) || 0);
   const [draft, setDraft] = useState(search);
-  const list = useLoad(() => api.listTemplates({ search, limit: LIMIT, offset }), [search, offset]);
+  const list = useLoad(() => api.listTemplates({ search, limit: LIMIT, offset }).then((page) => ({ ...page, offset })), [search, offset]);
   useEffect(() => void (document.title = 'Templates — Personas'), []);
 
   function submit(event: FormEvent) {
@@ -71,7 +71,7 @@ export function TemplatesPage() {
               ))}
             </tbody>
           </table>
-          <Pager label="Pages of templates" offset={offset} limit={LIMIT} total={list.data.total} onChange={(o) => setParams({ ...(search ? { search } : {}), ...(o ? { offset: String(o) } : {}) })} />
+          <Pager label="Pages of templates" offset={list.data.offset} limit={LIMIT} total={list.data.total} onChange={(o) => setParams({ ...(search ? { search } : {}), ...(o ? { offset: String(o) } : {}) })} />
         </>
       )}
     </>
