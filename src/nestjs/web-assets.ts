@@ -106,7 +106,8 @@ export function consoleMiddleware(options: { mountPath: string; config: ConsoleC
     if (index !== undefined) return index;
     const file = join(dir, 'index.html');
     if (!existsSync(file) || !statSync(file).isFile()) return undefined;
-    const html = readFileSync(file, 'utf8').replace('<base href="/console/">', `<base href="${base}">`);
+    // `<base href="/console/">` as the build wrote it (`/>` or `>`), pointed at the mount path.
+    const html = readFileSync(file, 'utf8').replace(/<base\s+href="\/console\/"\s*\/?>/, `<base href="${base}">`);
     // Cached once read: the build does not change under a running server.
     index = html;
     return html;

@@ -14,7 +14,7 @@ import { createDataSource } from '../../src/persistence/data-source';
 function fakeBuild(): string {
   const dir = mkdtempSync(join(tmpdir(), 'persona-console-'));
   mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><base href="/console/"><script type="module" src="./assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>');
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><html><head><base href="/console/" /><script type="module" src="./assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>');
   writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("app")');
   writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
   return dir;
