@@ -248,6 +248,19 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('status').filter({ hasText: 'Label “canary” now serves v2 × 90 + v3 × 10.' }).waitFor();
     await labels.getByRole('cell', { name: 'v2 × 90 + v3 × 10' }).waitFor();
     await page.locator('section[aria-labelledby="moves-h"]').getByRole('cell', { name: 'canary' }).waitFor();
+
+    // The policy form: open production's policy, loosen its gate, and the promotion goes through.
+    await page.getByLabel('Label of the policy').fill('production');
+    await page.getByRole('button', { name: 'Open policy' }).click();
+    await page.locator('#root_checks_0_mustInclude_0').waitFor();
+    expect(await page.locator('#root_checks_0_mustInclude_0').inputValue()).toBe('NEVER-IN-ANY-PROMPT');
+    await page.locator('#root_checks_0_mustInclude_0').fill('Ada');
+    await page.getByRole('button', { name: 'Save policy of “production”' }).click();
+    await page.getByRole('status').filter({ hasText: 'Policy of “production” saved.' }).waitFor();
+    await page.getByLabel('Label', { exact: true }).fill('production');
+    await page.getByLabel('One version').check();
+    await page.getByRole('button', { name: 'Move label', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: /Label “production” now serves version \d+\./ }).waitFor();
     await finish(c, [409]);
   });
 

@@ -122,6 +122,7 @@ export const api = {
     unwrap<PersonaLabel>(http().PUT('/personas/{idOrSlug}/labels/{label}', { params: { path: { idOrSlug: id, label } }, body: target, headers: auth() })),
   removeLabel: (id: string, label: string) => unwrap<void>(http().DELETE('/personas/{idOrSlug}/labels/{label}', { params: { path: { idOrSlug: id, label } }, headers: auth() })),
   policy: (id: string, label: string) => unwrap<LabelPolicy>(http().GET('/personas/{idOrSlug}/policies/{label}', { params: { path: { idOrSlug: id, label } }, headers: auth() })),
+  removePolicy: (id: string, label: string) => unwrap<void>(http().DELETE('/personas/{idOrSlug}/policies/{label}', { params: { path: { idOrSlug: id, label } }, headers: auth() })),
   setPolicy: (id: string, label: string, policy: LabelPolicy) =>
     unwrap<void>(http().PUT('/personas/{idOrSlug}/policies/{label}', { params: { path: { idOrSlug: id, label } }, body: policy, headers: auth() })),
 

@@ -5,6 +5,7 @@ import type { LabelPolicy, LabelTarget, Me, PersonaLabel, RenderCheck } from '..
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
 import { useLoad } from '../../shared/useLoad';
 import { PersonaNav } from '../personas/PersonaNav';
+import { PolicyForm } from './PolicyForm';
 
 function targetText(t: LabelTarget | PersonaLabel | null): string {
   if (!t) return 'none';
@@ -44,8 +45,6 @@ export function ReleasesPage({ me }: { me: Me | null }) {
   const [blocked, setBlocked] = useState<Blocked | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [ok, setOk] = useState<string | null>(null);
-  const [policyLabel, setPolicyLabel] = useState('production');
-  const [policyText, setPolicyText] = useState('{\n  "roles": [],\n  "checks": []\n}');
 
   useEffect(() => {
     if (version === '' && versions.length) setVersion(versions[0]);
@@ -82,33 +81,6 @@ export function ReleasesPage({ me }: { me: Me | null }) {
       await api.removeLabel(id, name);
       setOk(`Label “${name}” removed.`);
       refresh();
-    } catch (e) {
-      setError(e);
-    }
-  }
-
-  async function loadPolicy() {
-    setError(null);
-    try {
-      setPolicyText(JSON.stringify(await api.policy(id, policyLabel.trim()), null, 2));
-    } catch (e) {
-      setError(e);
-    }
-  }
-
-  async function savePolicy(event: FormEvent) {
-    event.preventDefault();
-    setError(null);
-    setOk(null);
-    let policy: LabelPolicy;
-    try {
-      policy = JSON.parse(policyText) as LabelPolicy;
-    } catch (e) {
-      return setError(new Error(`The policy is not valid JSON: ${(e as Error).message}`));
-    }
-    try {
-      await api.setPolicy(id, policyLabel.trim(), policy);
-      setOk(`Policy of “${policyLabel.trim()}” saved.`);
     } catch (e) {
       setError(e);
     }
@@ -247,23 +219,7 @@ export function ReleasesPage({ me }: { me: Me | null }) {
 
       <section aria-labelledby="policy-h">
         <h2 id="policy-h">Label policy (who may move it, and its gate)</h2>
-        <form onSubmit={savePolicy} className="stack">
-          <div className="row">
-            <label>
-              Label of the policy
-              <input value={policyLabel} onChange={(e) => setPolicyLabel(e.target.value)} />
-            </label>
-            <button type="button" className="secondary" onClick={() => void loadPolicy()}>
-              Load policy
-            </button>
-          </div>
-          <label>
-            Policy (JSON: <code>roles</code>, and <code>checks</code> of <code>context</code>, <code>tokenBudget</code>, <code>maxPromptTokens</code>, <code>mustInclude</code>, <code>mustActivate</code>)
-            <textarea rows={8} value={policyText} onChange={(e) => setPolicyText(e.target.value)} spellCheck={false} />
-          </label>
-          <p className="muted">{me?.roles?.includes('admin') ? 'As an admin you may set roles.' : 'Only an admin may set a policy that names roles.'}</p>
-          <button type="submit">Save policy</button>
-        </form>
+        <PolicyForm personaId={id} onSaved={setOk} isAdmin={!!me?.roles?.includes('admin')} />
       </section>
 
       <section aria-labelledby="moves-h">
