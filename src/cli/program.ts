@@ -17,6 +17,7 @@ import { CliContext, CliFailure, CliIO, describeError, EXIT, GlobalOptions } fro
 import { runDemo } from './demo';
 import { heading, keyValues, num, table } from './format';
 import { importPersonas, reportLines } from './import';
+import { serve } from './serve';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -496,7 +497,21 @@ export function buildProgram(io: CliIO, reportCode: (code: number) => void): Com
       }),
     );
 
+  program
+    .command('serve')
+    .description('run the REST API, the admin console (/console) and the OpenAPI document (/openapi.json) with bearer-token authentication')
+    .option('--port <port>', 'TCP port (0: any free port)', portNumber, 3000)
+    .option('--host <host>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+    .option('--users <file>', 'JSON file [{ "token", "id", "roles" }]; default: one admin token, printed once')
+    .action(action(async (ctx, opts: { port: number; host: string; users?: string }) => serve(ctx, opts)));
+
   return program;
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d{1,5}$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number, 0-65535');
+  return n;
 }
 
 /** Runs the command line and resolves to the exit code. */

@@ -28,7 +28,7 @@ export class PersonaActorGuard implements CanActivate {
     const request = context.switchToHttp().getRequest();
     const actor = await this.resolve(request);
     if (!actor || typeof actor.id !== 'string' || !actor.id) {
-      throw new UnauthorizedException({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'no actor: send x-actor-id, or configure actorResolver' });
+      throw new UnauthorizedException({ statusCode: 401, code: 'UNAUTHENTICATED', message: 'not authenticated: send the credentials this API expects (persona serve: Authorization: Bearer <token>; the development default: x-actor-id)' });
     }
     request[ACTOR] = actor;
     return true;

@@ -21,6 +21,40 @@ export type PersonaModuleOptions = PersonaDataSourceOptions & {
   maxInheritanceDepth?: number;
   /** Entries of the runtime's prompt cache (default 500). */
   cacheSize?: number;
+  /**
+   * The admin console (Express only): `true` serves it at `/console`; `{ path }` elsewhere. `auth`
+   * tells the console how to authenticate: `bearer` (it asks for a token and sends
+   * `Authorization: Bearer`; what `persona serve` uses) or `none` (default: the host's own
+   * authentication, e.g. a session cookie, reaches the API with the console's requests). The
+   * REST routes must be mounted too (`http: true`).
+   */
+  console?: boolean | PersonaConsoleOptions;
+  /**
+   * The OpenAPI 3.1 document of the REST routes (Express only): `true` serves it at
+   * `/openapi.json` with Swagger UI at `/openapi`; `{ path: '/docs/api.json' }` serves it there with
+   * Swagger UI at `/docs/api`. Needs the optional peer dependency `@nestjs/swagger`.
+   */
+  openapi?: boolean | PersonaOpenApiOptions;
+};
+
+/** Where and how `PersonaModule` serves the admin console. */
+export type PersonaConsoleOptions = {
+  /** Mount path (default `/console`). */
+  path?: string;
+  /** How the console authenticates (default `none`: the host's authentication applies). */
+  auth?: 'bearer' | 'none';
+  /** The console's build (default: `dist/console/` of this package). */
+  dir?: string;
+};
+
+/** Where `PersonaModule` serves the OpenAPI document. */
+export type PersonaOpenApiOptions = {
+  /** Path of the JSON document (default `/openapi.json`); Swagger UI is at the same path without `.json`, or with `-ui` added. */
+  path?: string;
+  /** Whether Swagger UI is served beside the document (default true). */
+  ui?: boolean;
+  /** Declare `Authorization: Bearer` as the API's authentication in the document (default: when `console.auth` is `bearer`). */
+  bearer?: boolean;
 };
 
 /**

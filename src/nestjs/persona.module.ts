@@ -1,4 +1,5 @@
-import { ConfigurableModuleBuilder, Inject, Logger, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Inject, Logger, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../persistence/data-source';
 import { InheritanceResolver } from '../services/inheritance-resolver';
@@ -8,14 +9,20 @@ import { PersonaRuntime } from '../services/persona-runtime';
 import { PersonaStore } from '../services/persona-store';
 import { TemplateService } from '../services/template-service';
 import { PersonaActorGuard, PersonaExceptionFilter } from './http';
+import { mountWebRoutes } from './mount';
 import { headerActorResolver, PersonaModuleOptions } from './options';
 import { PersonasController } from './personas.controller';
+import { InteropController } from './interop.controller';
+import { MeController } from './me.controller';
 import { ReleasesController } from './releases.controller';
 import { TemplatesController } from './templates.controller';
 import { PERSONA_ACTOR_RESOLVER, PERSONA_DATA_SOURCE } from './tokens';
 
 /** Extras decided when the module is defined: `http` mounts the REST controllers, `isGlobal` exports to every module. */
 export type PersonaModuleExtras = { http?: boolean; isGlobal?: boolean };
+
+/** The REST controllers `http: true` mounts (the OpenAPI document describes each of their routes). */
+export const PERSONA_CONTROLLERS = [PersonasController, ReleasesController, TemplatesController, InteropController, MeController] as const;
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<PersonaModuleOptions>({
   moduleName: 'Persona',
@@ -24,7 +31,7 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN, OPTIONS_TYPE, ASYNC_OPTIO
   .setExtras<PersonaModuleExtras>({ http: false, isGlobal: false }, (definition, extras) => ({
     ...definition,
     global: extras.isGlobal,
-    controllers: extras.http ? [PersonasController, ReleasesController, TemplatesController] : [],
+    controllers: extras.http ? [...PERSONA_CONTROLLERS] : [],
   }))
   .build();
 
@@ -43,7 +50,7 @@ const providers: Provider[] = [
     inject: [MODULE_OPTIONS_TOKEN],
     useFactory: async (options: PersonaModuleOptions): Promise<DataSource> => {
       if (options.dataSource) return options.dataSource.isInitialized ? options.dataSource : options.dataSource.initialize();
-      const { dataSource: _d, actorResolver: _a, maxInheritanceDepth: _m, cacheSize: _c, ...dbOptions } = options;
+      const { dataSource: _d, actorResolver: _a, maxInheritanceDepth: _m, cacheSize: _c, console: _w, openapi: _o, ...dbOptions } = options;
       const ds = await createDataSource(dbOptions).initialize();
       return Object.assign(ds, { [OWNED]: true });
     },
@@ -81,11 +88,26 @@ const providers: Provider[] = [
   providers,
   exports: [PERSONA_DATA_SOURCE, PersonaStore, TemplateService, InheritanceResolver, MetricsService, PersonaRuntime, ReleaseService],
 })
-export class PersonaModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+export class PersonaModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('PersonaModule');
 
-  constructor(@Inject(PERSONA_DATA_SOURCE) private readonly dataSource: DataSource) {
+  constructor(
+    @Inject(PERSONA_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(MODULE_OPTIONS_TOKEN) private readonly options: PersonaModuleOptions,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(ModulesContainer) private readonly modules: ModulesContainer,
+  ) {
     super();
+  }
+
+  /**
+   * Mounts the console and the OpenAPI document when the options ask for them. Nest calls this
+   * after it has registered the controllers' routes and before its 404 handler, so these paths
+   * sit beside the REST routes.
+   */
+  onModuleInit(): void {
+    if (!this.options.console && !this.options.openapi) return;
+    mountWebRoutes(this.options, this.adapterHost.httpAdapter, this.modules, PersonaModule);
   }
 
   /** Closes the DataSource the module opened itself; one it was given stays open. */
