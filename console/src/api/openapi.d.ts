@@ -714,6 +714,11 @@ export interface components {
             weight?: number;
         };
         RenderedPrompt: {
+            activations?: {
+                /** @description the keyword or topic that activated the domain; null when always active */
+                matched?: string | null;
+                name?: string;
+            }[];
             activeDomains: string[];
             dropped: {
                 kind?: string;
@@ -723,10 +728,23 @@ export interface components {
             label?: string | null;
             maxTokens?: number | null;
             model?: string | null;
+            modelPreferences?: string[];
+            personaId?: string | null;
+            /** @description with `provider`: that provider's request (docs/runtime.md) */
+            request?: {
+                body?: {
+                    [key: string]: unknown;
+                };
+                model?: string;
+                provider?: string;
+                warnings?: string[];
+            };
             sections: {
                 name?: string;
                 tokens?: number;
             }[];
+            /** @description text.slice(0, stablePrefixLength) depends only on the persona version */
+            stablePrefixLength?: number;
             temperature?: number;
             text: string;
             tokens: number;
@@ -737,6 +755,21 @@ export interface components {
             context?: string;
             /** @description the label whose version to render (default latest) */
             label?: string;
+            /** @description output token limit for the provider body */
+            maxTokens?: number;
+            /** @description the conversation for the provider body (default: the context as the user message) */
+            messages?: {
+                content: string;
+                /** @enum {string} */
+                role: "user" | "assistant";
+            }[];
+            /** @description the model for the provider body (default: the persona's first preference for that provider) */
+            model?: string;
+            /**
+             * @description also return that provider's request body (docs/runtime.md)
+             * @enum {string}
+             */
+            provider?: "openai-chat" | "openai-responses" | "anthropic" | "gemini";
             /** @description who is served: picks a version of a split label stably */
             subject?: string;
             tokenBudget?: number;
