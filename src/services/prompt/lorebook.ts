@@ -129,9 +129,10 @@ export function keyMatches(key: string, scan: ScannedText, rule: Pick<LorebookRu
   const text = scan.text;
   const needle = rule.caseSensitive ? key.trim() : key.trim().toLowerCase();
   if (!needle) return false;
-  if (!rule.matchWholeWords) return text.includes(needle);
-  // Whole words: the match is not inside a longer word at either end (a key of several words
-  // is matched the same way, as SillyTavern does for keys with spaces).
+  // A key of several words matches anywhere even with whole words set, as in SillyTavern.
+  if (!rule.matchWholeWords || /\s/.test(needle)) return text.includes(needle);
+  // Whole words: the match is not inside a longer word at either end. Letters of every script are
+  // word characters (SillyTavern's `\W` counts only ASCII ones, so it would find "Ёж" in "Ёжик").
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
     const before = at > 0 ? text[at - 1] : '';
     const after = text[at + needle.length] ?? '';

@@ -25,6 +25,8 @@ describe('lorebook activation (SillyTavern rules)', () => {
     ['inside a word by default (SillyTavern matches substrings)', {}, 'dragonfly', true],
     ['whole words when match_whole_words', { matchWholeWords: true }, 'dragonfly', false],
     ['whole words still match the word', { matchWholeWords: true }, 'the dragon, at last', true],
+    ['whole words: a key of several words matches anywhere, as in SillyTavern', { matchWholeWords: true, keys: ['red drag'] }, 'a red dragon', true],
+    ['whole words in any script', { matchWholeWords: true, keys: ['Ёж'] }, 'Ёжик в тумане', false],
     ['case-insensitive by default', {}, 'DRAGON', true],
     ['case-sensitive when asked', { caseSensitive: true }, 'DRAGON', false],
     ['constant: always', { constant: true, keys: [] }, 'nothing here', true],
