@@ -247,7 +247,7 @@ export async function importPersonas(input: Buffer | string | object, options: I
     try {
       results.push(...importDocument(doc, asked ?? detect(doc), { ...parsed, doc, png: at ? undefined : parsed.png }, options, slugFor));
     } catch (error) {
-      if (error instanceof PersonaValidationError && at) throw new PersonaValidationError(prefixIssues(error.issues, at), error.message.split(':')[0] || 'document');
+      if (error instanceof PersonaValidationError && at) throw new PersonaValidationError(prefixIssues(error.issues, at), `document ${at}`);
       throw error;
     }
   }

@@ -109,6 +109,22 @@ describe('PNG cards with two chunks (chara and ccv3)', () => {
     }
   });
 
+  it('round-trips any two-chunk PNG written as SillyTavern writes them, and shows any edit in both chunks (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(personaArb, fc.string({ minLength: 1, maxLength: 200 }), async (plain, description) => {
+        fc.pre(String((plain as Doc).name).trim().length > 0);
+        const v2 = (await exportPersona(PersonaConfiguration.create(plain as never), { format: 'card-v2' })) as Doc;
+        const png = writeTextChunks(BLANK_PNG, { chara: b64(v2), ccv3: b64({ ...v2, spec: 'chara_card_v3', spec_version: '3.0' }) });
+        const { persona } = await importPersona(png);
+        const same = (await exportPersona(persona, { format: 'card-v3', png })) as Buffer;
+        expect([chunk(same, 'chara'), chunk(same, 'ccv3')]).toEqual([chunk(png, 'chara'), chunk(png, 'ccv3')]);
+        const edited = (await exportPersona(edit(persona, { description }), { format: 'card-v3', png })) as Buffer;
+        expect([(chunk(edited, 'chara') as Doc).data.description, (chunk(edited, 'ccv3') as Doc).data.description]).toEqual([description, description]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('writes chara beside ccv3 for a V3 card, as SillyTavern does, and removes stale zTXt/iTXt cards', async () => {
     const { persona } = await importPersona(fixture('interop/card-v3-full'));
     const stale = writeTextChunks(BLANK_PNG, { chara: b64({ spec: 'chara_card_v2', data: { name: 'Stale' } }) });
@@ -140,6 +156,12 @@ describe('files we create pass the target ecosystem\'s own validator', () => {
         }
       }
     }
+    // Letta agents, exported in every format (they have no record of these formats).
+    for (const result of [...(await importPersonas(bytes('letta-agents.af'))), await importPersona(bytes('letta-legacy.af'))]) {
+      for (const format of ['card-v1', 'card-v2', 'card-v3'] as const) expect([result.persona.name, format, ccardlibVersion(await exportPersona(result.persona, { format }))]).toEqual([result.persona.name, format, format.replace('card-', '')]);
+      expect(characterCardUtilsIssues(await exportPersona(result.persona, { format: 'card-v2' }), 'v2')).toEqual([]);
+      eliza.push({ label: `letta ${result.persona.name} → eliza`, doc: await exportPersona(result.persona, { format: 'eliza' }) });
+    }
     const verdicts = elizaIssues(eliza.map((e) => e.doc));
     // The v0 file keeps its own v0 fields (lore, clients, modelProvider) on a round trip: elizaOS refuses its original too.
     const refused = eliza.map((e, i) => [e.label, verdicts[i]] as const).filter(([label, issues]) => issues.length && !label.startsWith('eliza-v0'));
@@ -151,6 +173,8 @@ describe('files we create pass the target ecosystem\'s own validator', () => {
     const docs: unknown[] = [];
     await fc.assert(
       fc.asyncProperty(personaArb, async (plain) => {
+        // A blank name (valid for a persona) has no card or Eliza form: its export is a typed refusal.
+        fc.pre(String((plain as Doc).name).trim().length > 0);
         const persona = PersonaConfiguration.create(plain as never);
         for (const format of ['card-v1', 'card-v2', 'card-v3'] as const) expect(ccardlibVersion(await exportPersona(persona, { format }))).toBe(format.replace('card-', ''));
         expect(characterCardUtilsIssues(await exportPersona(persona, { format: 'card-v2' }), 'v2')).toEqual([]);

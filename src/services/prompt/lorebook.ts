@@ -57,14 +57,14 @@ const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((k): k is string => typeof k === 'string' && k.trim().length > 0) : []);
 const flag = (entryValue: unknown, extValue: unknown, fallback: boolean): boolean => (typeof extValue === 'boolean' ? extValue : typeof entryValue === 'boolean' ? entryValue : fallback);
 
-/** The rules of a persona's lorebook domains, by domain name; empty when it has none. Read once per record object. */
-const rulesCache = new WeakMap<object, Map<string, LorebookRule>>();
-
+/**
+ * The rules of a persona's lorebook domains, by domain name; empty when it has none. Read on each
+ * render: caching them (and the compiled regex keys) by record measured no faster (median of 9 ×
+ * 20 renders of 50 domains × 50 keys, 8 interleaved runs: 2.0–3.4 ms with, 1.2–3.9 ms without).
+ */
 export function lorebookRules(persona: PersonaConfiguration): Map<string, LorebookRule> {
   const record = persona.interop;
   if (!isObject(record) || (record.format !== 'card-v2' && record.format !== 'card-v3')) return new Map();
-  const cached = rulesCache.get(record);
-  if (cached) return cached;
   const rules = new Map<string, LorebookRule>();
   const fields = isObject(record.fields) ? record.fields : {};
   const book = isObject(fields['data.character_book']) ? fields['data.character_book'] : undefined;
@@ -89,7 +89,6 @@ export function lorebookRules(persona: PersonaConfiguration): Map<string, Lorebo
       priority: typeof e.priority === 'number' && Number.isFinite(e.priority) ? e.priority : 0,
     });
   }
-  rulesCache.set(record, rules);
   return rules;
 }
 
@@ -100,10 +99,7 @@ export function lorebookRules(persona: PersonaConfiguration): Map<string, Lorebo
  * `{n,}`), so no test can backtrack beyond quadratic time over the {@link MAX_REGEX_SCAN}
  * characters it reads; any other pattern is matched as the plain text of the key.
  */
-const regexCache = new Map<string, RegExp | null>();
 function keyRegex(key: string): RegExp | undefined {
-  const cached = regexCache.get(key);
-  if (cached !== undefined) return cached ?? undefined;
   let regex: RegExp | null = null;
   const m = /^\/([\s\S]+)\/([gimsuy]*)$/.exec(key.trim());
   if (m && key.length <= MAX_REGEX_KEY_LENGTH) {
@@ -118,8 +114,6 @@ function keyRegex(key: string): RegExp | undefined {
       }
     }
   }
-  if (regexCache.size >= 10_000) regexCache.clear();
-  regexCache.set(key, regex);
   return regex ?? undefined;
 }
 
@@ -135,9 +129,10 @@ export function keyMatches(key: string, scan: ScannedText, rule: Pick<LorebookRu
   const text = scan.text;
   const needle = rule.caseSensitive ? key.trim() : key.trim().toLowerCase();
   if (!needle) return false;
-  if (!rule.matchWholeWords) return text.includes(needle);
-  // Whole words: the match is not inside a longer word at either end (a key of several words
-  // is matched the same way, as SillyTavern does for keys with spaces).
+  // A key of several words matches anywhere even with whole words set, as in SillyTavern.
+  if (!rule.matchWholeWords || /\s/.test(needle)) return text.includes(needle);
+  // Whole words: the match is not inside a longer word at either end. Letters of every script are
+  // word characters (SillyTavern's `\W` counts only ASCII ones, so it would find "Ёж" in "Ёжик").
   for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
     const before = at > 0 ? text[at - 1] : '';
     const after = text[at + needle.length] ?? '';

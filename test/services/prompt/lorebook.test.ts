@@ -25,6 +25,8 @@ describe('lorebook activation (SillyTavern rules)', () => {
     ['inside a word by default (SillyTavern matches substrings)', {}, 'dragonfly', true],
     ['whole words when match_whole_words', { matchWholeWords: true }, 'dragonfly', false],
     ['whole words still match the word', { matchWholeWords: true }, 'the dragon, at last', true],
+    ['whole words: a key of several words matches anywhere, as in SillyTavern', { matchWholeWords: true, keys: ['red drag'] }, 'a red dragon', true],
+    ['whole words in any script', { matchWholeWords: true, keys: ['Ёж'] }, 'Ёжик в тумане', false],
     ['case-insensitive by default', {}, 'DRAGON', true],
     ['case-sensitive when asked', { caseSensitive: true }, 'DRAGON', false],
     ['constant: always', { constant: true, keys: [] }, 'nothing here', true],
@@ -101,8 +103,8 @@ describe('lorebook activation cost', () => {
     const started = process.hrtime.bigint();
     for (let n = 0; n < 10; n++) renderSystemPrompt(persona, { context: `${context.slice(n)}` });
     const ms = Number(process.hrtime.bigint() - started) / 1e6 / 10;
-    // Measured 3.9–27 ms per render (mean of 10, six runs, on a shared two-core machine with load
-    // average 8); the bound only catches a blow-up.
+    // Measured 3.9–27 ms per render in jest (mean of 10, six runs, shared two-core machine with
+    // load average 8; 1.2–3.9 ms medians outside jest); the bound only catches a blow-up.
     expect(ms).toBeLessThan(1000);
   });
 });
