@@ -276,6 +276,20 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     expect(await page.locator('section[aria-labelledby="sections-h"] tbody tr').count()).toBeGreaterThan(2);
     await screenshot(page, 'render', true);
 
+    // The provider request body (runtime issue #16): shown when the server builds one; a server
+    // without it refuses the field, and the page says so at the field.
+    const probe = await served.api('alice', 'POST', '/personas/ada/render', { context: 'hi', provider: 'openai-chat' });
+    await page.getByLabel('Provider request').selectOption('openai-chat');
+    await page.getByRole('button', { name: 'Render' }).click();
+    if (probe.status === 200) {
+      const body = page.getByRole('region', { name: 'Provider request body' });
+      await body.getByText('"messages"').waitFor();
+      expect(await body.innerText()).toContain('I cannot find my invoice from March.');
+    } else {
+      await page.locator('#provider-error').filter({ hasText: 'does not build provider requests yet' }).waitFor();
+    }
+    await page.getByLabel('Provider request').selectOption('');
+
     // A small budget drops optional material, each item with its reason.
     await page.getByLabel('Token budget').fill('60');
     await page.getByRole('button', { name: 'Render' }).click();
@@ -286,7 +300,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Render' }).click();
     await page.locator('#tokenBudget-error').waitFor();
     expect(await page.getByLabel('Token budget').getAttribute('aria-invalid')).toBe('true');
-    await finish(c, [400, 422]);
+    await finish(c, [400, 422]); // the refused budget (and, on a server without #16, the provider)
   });
 
   it('charts metrics over time and per version', async () => {

@@ -71,7 +71,8 @@ export type RenderedPrompt = {
   label?: string | null;
   stablePrefixLength?: number;
   modelPreferences?: string[];
-  provider?: { model: string; body: unknown; warnings: string[] };
+  /** With `provider` in the request (runtime issue #16): the provider's request body built from this prompt. */
+  request?: { provider: string; model: string; body: unknown; warnings: string[] };
   [key: string]: unknown;
 };
 

@@ -29,6 +29,7 @@ export function RenderPage() {
   const [label, setLabel] = useState('');
   const [subject, setSubject] = useState('');
   const [provider, setProvider] = useState('');
+  const [model, setModel] = useState('');
   const [result, setResult] = useState<RenderedPrompt | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -46,6 +47,7 @@ export function RenderPage() {
     if (label.trim()) body.label = label.trim();
     if (subject.trim()) body.subject = subject.trim();
     if (provider) body.provider = provider;
+    if (provider && model.trim()) body.model = model.trim();
     try {
       setResult(await api.render(id, body));
     } catch (e) {
@@ -57,7 +59,7 @@ export function RenderPage() {
             e.body.issues.map((i) => [
               i.path,
               // A server older than provider requests (#16) refuses the field as unknown.
-              i.path === 'provider' && i.constraint === 'whitelistValidation' ? 'This server does not build provider requests yet: choose "none".' : i.message,
+              (i.path === 'provider' || i.path === 'model') && i.constraint === 'whitelistValidation' ? 'This server does not build provider requests yet: choose "none".' : i.message,
             ]),
           ),
         );
@@ -113,6 +115,13 @@ export function RenderPage() {
             </select>
             {fieldError('provider')}
           </label>
+          {provider && (
+            <label>
+              Model (optional)
+              <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="the persona's preference" aria-invalid={!!fieldErrors.model || undefined} aria-describedby={describe('model')} />
+              {fieldError('model')}
+            </label>
+          )}
         </div>
         <button type="submit" disabled={busy}>
           {busy ? 'Rendering…' : 'Render'}
@@ -225,17 +234,20 @@ export function RenderPage() {
             </table>
           </section>
 
-          {result.provider && (
+          {result.request && (
             <section aria-labelledby="provider-h">
-              <h2 id="provider-h">Provider request ({result.provider.model})</h2>
-              {result.provider.warnings.length > 0 && (
-                <ul className="warnings">
-                  {result.provider.warnings.map((w) => (
+              <h2 id="provider-h">
+                Provider request: {PROVIDERS.find(([v]) => v === result.request!.provider)?.[1] ?? result.request.provider}, model {result.request.model}
+              </h2>
+              <p className="muted">The body to send to the provider's API (no call is made); the context is the user message.</p>
+              {result.request.warnings.length > 0 && (
+                <ul className="warnings" aria-label="Warnings">
+                  {result.request.warnings.map((w) => (
                     <li key={w}>{w}</li>
                   ))}
                 </ul>
               )}
-              <JsonBlock value={result.provider.body} label="Provider request body" />
+              <JsonBlock value={result.request.body} label="Provider request body" />
             </section>
           )}
         </div>
