@@ -380,6 +380,16 @@ export function openApiComponents(): Record<string, Schema> {
         tokenBudget: { type: 'integer', minimum: 1, maximum: MAX_TOKEN_BUDGET },
         label: { type: 'string', description: 'the label whose version to render (default latest)' },
         subject: { type: 'string', description: 'who is served: picks a version of a split label stably' },
+        // The provider request preview of the runtime release (issue #16, docs/runtime.md).
+        provider: { type: 'string', enum: ['openai-chat', 'openai-responses', 'anthropic', 'gemini'], description: 'also build the request body for this provider (answer field `request`)' },
+        messages: {
+          type: 'array',
+          maxItems: 1_000,
+          description: 'the conversation after the system prompt, oldest first (with `provider`)',
+          items: { type: 'object', required: ['role', 'content'], additionalProperties: false, properties: { role: { type: 'string', enum: ['user', 'assistant'] }, content: { type: 'string', maxLength: 1_000_000 } } },
+        },
+        model: { type: 'string', minLength: 1, maxLength: 200, description: "the provider's model (default: the persona's first preference of that provider)" },
+        maxTokens: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'response limit of the provider request' },
       },
     },
     RenderedPrompt: {
@@ -396,6 +406,15 @@ export function openApiComponents(): Record<string, Schema> {
         maxTokens: { type: ['integer', 'null'] },
         version: { type: 'integer' },
         label: { type: ['string', 'null'] },
+        personaId: { type: ['string', 'null'] },
+        activations: arrayOf({ type: 'object', required: ['name', 'matched'], properties: { name: { type: 'string' }, matched: { type: ['string', 'null'], description: 'the keyword or topic that activated the domain; null for an always-active one' } } }),
+        stablePrefixLength: { type: 'integer', minimum: 0, description: 'text.slice(0, stablePrefixLength) is the same for every context (cacheable)' },
+        request: {
+          type: 'object',
+          description: 'with `provider`: the provider request body built from the prompt',
+          required: ['provider', 'model', 'body', 'warnings'],
+          properties: { provider: { type: 'string' }, model: { type: 'string' }, body: { type: 'object', additionalProperties: true }, warnings: arrayOf({ type: 'string' }) },
+        },
       },
     },
     Revision: {

@@ -708,6 +708,11 @@ export interface components {
             weight?: number;
         };
         RenderedPrompt: {
+            activations?: {
+                /** @description the keyword or topic that activated the domain; null for an always-active one */
+                matched: string | null;
+                name: string;
+            }[];
             activeDomains: string[];
             dropped: {
                 kind?: string;
@@ -717,10 +722,22 @@ export interface components {
             label?: string | null;
             maxTokens?: number | null;
             model?: string | null;
+            personaId?: string | null;
+            /** @description with `provider`: the provider request body built from the prompt */
+            request?: {
+                body: {
+                    [key: string]: unknown;
+                };
+                model: string;
+                provider: string;
+                warnings: string[];
+            };
             sections: {
                 name?: string;
                 tokens?: number;
             }[];
+            /** @description text.slice(0, stablePrefixLength) is the same for every context (cacheable) */
+            stablePrefixLength?: number;
             temperature?: number;
             text: string;
             tokens: number;
@@ -731,6 +748,21 @@ export interface components {
             context?: string;
             /** @description the label whose version to render (default latest) */
             label?: string;
+            /** @description response limit of the provider request */
+            maxTokens?: number;
+            /** @description the conversation after the system prompt, oldest first (with `provider`) */
+            messages?: {
+                content: string;
+                /** @enum {string} */
+                role: "user" | "assistant";
+            }[];
+            /** @description the provider's model (default: the persona's first preference of that provider) */
+            model?: string;
+            /**
+             * @description also build the request body for this provider (answer field `request`)
+             * @enum {string}
+             */
+            provider?: "openai-chat" | "openai-responses" | "anthropic" | "gemini";
             /** @description who is served: picks a version of a split label stably */
             subject?: string;
             tokenBudget?: number;
