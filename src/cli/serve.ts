@@ -108,7 +108,7 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
     await app.listen(options.port, options.host);
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
-    if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
+    if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '')) {
       throw new CliFailure(EXIT.usage, `cannot listen on ${options.host}:${options.port}: ${e.message}`);
     }
     throw error;
