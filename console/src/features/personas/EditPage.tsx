@@ -106,8 +106,8 @@ export function EditPage() {
         <section className="conflict" aria-labelledby="conflict-h" ref={summary} tabIndex={-1}>
           <h2 id="conflict-h">Someone else saved first</h2>
           <p>
-            You edited version {conflict.readVersion}; {conflict.theirs.version > conflict.readVersion ? `version ${conflict.theirs.version} was saved since` : 'it changed since'}
-            {conflict.diff ? '' : ''}. Your changes were not saved.
+            You edited version {conflict.readVersion}; {conflict.theirs.version > conflict.readVersion ? `version ${conflict.theirs.version} was saved since` : 'it changed since'}. Your
+            changes were not saved.
           </p>
           {conflict.diff && <ChangeTable changes={conflict.diff.changes} caption={`Their changes (version ${conflict.readVersion} → ${conflict.theirs.version})`} />}
           <h3>Your unsaved changes against their version</h3>
