@@ -279,7 +279,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     // The provider request body (runtime issue #16): shown when the server builds one; a server
     // without it refuses the field, and the page says so at the field.
     const probe = await served.api('alice', 'POST', '/personas/ada/render', { context: 'hi', provider: 'openai-chat' });
-    await page.getByLabel('Provider request').selectOption('openai-chat');
+    await page.getByRole('combobox', { name: 'Provider request' }).selectOption('openai-chat');
     await page.getByRole('button', { name: 'Render' }).click();
     if (probe.status === 200) {
       const body = page.getByRole('region', { name: 'Provider request body' });
@@ -288,7 +288,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     } else {
       await page.locator('#provider-error').filter({ hasText: 'does not build provider requests yet' }).waitFor();
     }
-    await page.getByLabel('Provider request').selectOption('');
+    await page.getByRole('combobox', { name: 'Provider request' }).selectOption('');
 
     // A small budget drops optional material, each item with its reason.
     await page.getByLabel('Token budget').fill('60');
