@@ -137,6 +137,11 @@ export function RenderPage() {
             {result.model ? `, model ${result.model}` : ''}, temperature {result.temperature}
             {result.maxTokens ? `, response limit ${result.maxTokens} tokens` : ''}.
           </p>
+          {result.stablePrefixLength !== undefined && (
+            <p className="muted">
+              Shaded: the stable prefix ({result.stablePrefixLength.toLocaleString()} characters), the same for every context at this version, which providers can cache.
+            </p>
+          )}
           {result.stablePrefixLength !== undefined ? (
             <pre className="code prompt" tabIndex={0} role="region" aria-label="Rendered prompt">
               <span className="stable" title="Stable prefix (cacheable)">
