@@ -135,6 +135,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Create persona' }).click();
     // The schema's pattern, checked in the browser before anything is sent.
     await page.locator('.form-group.has-error', { has: page.locator('#root_slug') }).locator('.error-detail').waitFor();
+    expect(await seriousViolations(page)).toEqual([]); // the whole persona form, with an error shown
     await page.locator('#root_slug').fill('scratch');
     await page.getByRole('button', { name: 'Create persona' }).click();
     await page.getByRole('heading', { name: 'Scratch' }).waitFor();
@@ -194,6 +195,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await conflict.locator('table.changes').getByText('Changed in the first window.').waitFor();
     await conflict.getByText('Yours (not saved)').waitFor();
     await screenshot(second.page, 'edit-conflict');
+    expect(await seriousViolations(second.page)).toEqual([]); // the conflict view
     expect((await served.api('alice', 'GET', '/personas/helper-1')).body.name).toBe('Helper 01');
 
     await conflict.getByRole('button', { name: 'Reload their version (discard mine)' }).click();
@@ -238,6 +240,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await gate.waitFor();
     await gate.getByText(/Check 1 \(context “Where is my invoice\?”; must include “NEVER-IN-ANY-PROMPT”\) failed on version \d+/).waitFor();
     await screenshot(page, 'releases-gate');
+    expect(await seriousViolations(page)).toEqual([]); // the gate's refusal
     expect((await served.api('alice', 'GET', '/personas/ada/labels')).body.map((l: { label: string }) => l.label)).toEqual(['staging']);
 
     await page.getByLabel('Label', { exact: true }).fill('canary');
@@ -330,6 +333,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('heading', { name: 'New template' }).waitFor();
     await page.locator('#root_name').fill('Release Notes Writer');
     await page.locator('#root_slug').fill('release-notes-writer');
+    expect(await seriousViolations(page)).toEqual([]); // the new-template form
     await page.getByRole('button', { name: 'Create template' }).click();
     await page.getByRole('heading', { name: 'Template Release Notes Writer' }).waitFor();
 
@@ -340,6 +344,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.locator('[id="root_customizations_responseStyle.tone"]').selectOption('friendly');
     await page.locator('#root_customizations_temperature').fill('0.3');
     await screenshot(page, 'template-instantiate');
+    expect(await seriousViolations(page)).toEqual([]); // the instantiate form
     await page.getByRole('button', { name: 'Create persona' }).click();
     await page.getByRole('heading', { name: 'Maths Tutor' }).waitFor();
     const created = (await served.api('alice', 'GET', '/personas/maths-tutor')).body;
