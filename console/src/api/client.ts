@@ -14,8 +14,8 @@ import type {
  * the bearer token kept in sessionStorage (unless the host authenticates: `auth: "none"`); an
  * error answer becomes an {@link ApiError} with the server's `{ code, message, issues }`.
  *
- * Responses are read through the types of `types.ts`: the document marks optional some fields
- * the server always sends, and does not describe yet what the runtime issue (#16) adds.
+ * Responses are read through `types.ts`, which names the document's schemas and refines them
+ * where the server promises more (a stored persona has its id and version).
  */
 
 /** An error answer of the API (or a network failure, status 0). */

@@ -15,10 +15,7 @@ const PROVIDERS: [string, string][] = [
 ];
 
 function sectionsOf(result: RenderedPrompt): { name: string; tokens: number }[] {
-  const s = result.sections;
-  if (!s) return [];
-  if (Array.isArray(s)) return s.map((x) => ({ name: String(x.name ?? x.title ?? ''), tokens: x.tokens }));
-  return Object.entries(s).map(([name, tokens]) => ({ name, tokens }));
+  return (result.sections ?? []).map((x) => ({ name: x.name ?? '', tokens: x.tokens ?? 0 }));
 }
 
 /** Render preview: the prompt a context would get, its tokens per section, what was dropped and why, what activated, and the provider body. */
