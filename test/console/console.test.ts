@@ -179,7 +179,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await finish(c, [400]);
   });
 
-  it('shows a conflict when someone else saved first: their change as a diff, and a reload', async () => {
+  it('shows a conflict when someone else saved first: their change as a diff, a reload, or mine on top of theirs', async () => {
     const first = await visit('alice', '/personas/helper-1/edit');
     const second = await visit('alice', '/personas/helper-1/edit');
     await Promise.all([first.page.locator('#root_description').waitFor(), second.page.locator('#root_description').waitFor()]);
@@ -202,6 +202,17 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await second.page.locator('#root_description').waitFor();
     expect(await second.page.locator('#root_description').inputValue()).toBe('Changed in the first window.');
     await first.context.close();
+
+    // Again, and this time keep mine on top of theirs: both changes end up saved.
+    await second.page.locator('#root_name').fill('Helper One');
+    expect((await served.api('alice', 'PATCH', '/personas/helper-1', { expectedVersion: 2, tags: ['changed-elsewhere'] })).status).toBe(200);
+    await second.page.getByRole('button', { name: 'Save changes' }).click();
+    await second.page.getByRole('button', { name: 'Put my changes on top of theirs' }).click();
+    await second.page.getByRole('status').filter({ hasText: 'Your changes are applied on top of version 3' }).waitFor();
+    await second.page.getByRole('button', { name: 'Save changes' }).click();
+    await second.page.getByRole('status').filter({ hasText: 'Saved as version 4.' }).waitFor();
+    const saved = (await served.api('alice', 'GET', '/personas/helper-1')).body;
+    expect([saved.name, saved.tags, saved.description]).toEqual(['Helper One', ['changed-elsewhere'], 'Changed in the first window.']);
     await finish(second, [412]);
   });
 

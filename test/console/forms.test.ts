@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { issueProperty, issuesToErrorSchema, mergePatch } from '../../console/src/forms/issues';
+import { applyMergePatch, issueProperty, issuesToErrorSchema, mergePatch } from '../../console/src/forms/issues';
 import { dereference, simplifySchema, withoutNulls } from '../../console/src/forms/simplify';
 import { validator } from '../../console/src/forms/validator';
 import { personaJsonSchema } from '../../src/interop/json-schema';
@@ -15,17 +15,6 @@ jest.mock('@x0k/json-schema-merge', () => ({
 }));
 jest.mock('@x0k/json-schema-merge/lib/array', () => ({ createDeduplicator: () => (values: unknown) => values, createIntersector: () => (values: unknown) => values }));
 
-/** RFC 7396: what a server does with the console's patch. */
-function applyMergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Json = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Json) } : {};
-  for (const [key, value] of Object.entries(patch as Json)) {
-    if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
-  }
-  return out;
-}
-
 // JSON documents without nulls (the form's data never holds null: withoutNulls removes them).
 const json = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, fc.string(), fc.integer(), fc.boolean(), fc.array(tie('value'), { maxLength: 3 }), tie('object')),
@@ -39,6 +28,33 @@ describe('the console edit form (pure parts)', () => {
         expect(applyMergePatch(before, mergePatch(before, after))).toEqual(after);
       }),
     );
+  });
+
+  it('applies a merge patch as RFC 7396 does (its examples)', () => {
+    const cases: [unknown, unknown, unknown][] = [
+      [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+      [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+      [{ a: 'b' }, { a: null }, {}],
+      [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+      [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+      [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+      [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+      [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+      [['a', 'b'], ['c', 'd'], ['c', 'd']],
+      [{ a: 'b' }, ['c'], ['c']],
+      [{ a: 'foo' }, null, null],
+      [{ a: 'foo' }, 'bar', 'bar'],
+      [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+      [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+      [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+    ];
+    for (const [target, patch, result] of cases) expect(applyMergePatch(target, patch)).toEqual(result);
+  });
+
+  it('puts my changes on top of theirs without losing their nested fields', () => {
+    const theirs = { name: 'Ada', memoryConfig: { maxContextTokens: 8192, summarizeAtTokens: 6144 } };
+    const mine = mergePatch({ name: 'Ada', memoryConfig: { maxContextTokens: 8192, summarizeAtTokens: 6144 } }, { name: 'Ada', memoryConfig: { maxContextTokens: 8192, summarizeAtTokens: 4000 } });
+    expect(applyMergePatch({ ...theirs, name: 'Ada L.' }, mine)).toEqual({ name: 'Ada L.', memoryConfig: { maxContextTokens: 8192, summarizeAtTokens: 4000 } });
   });
 
   it('sends nothing when nothing changed, and null for a removed optional value', () => {

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import type { Diff, Json, Persona } from '../../api/types';
-import { issuesToErrorSchema, mergePatch } from '../../forms/issues';
+import { applyMergePatch, issuesToErrorSchema, mergePatch } from '../../forms/issues';
 import { PersonaForm } from '../../forms/PersonaForm';
 import { withoutNulls } from '../../forms/simplify';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
@@ -81,8 +81,7 @@ export function EditPage() {
   /** Keep my edits: start again from their version with my changes applied on top. */
   function reapply() {
     if (!conflict) return;
-    const merged = { ...conflict.theirs, ...conflict.mine } as Json;
-    for (const [k, v] of Object.entries(conflict.mine)) if (v === null) delete merged[k];
+    const merged = applyMergePatch(conflict.theirs as Json, conflict.mine);
     setBase({ persona: conflict.theirs, version: conflict.theirs.version });
     setFormData(withoutNulls(merged));
     setConflict(null);
