@@ -88,10 +88,10 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     const rows = page.locator('table.list tbody tr');
     await page.getByText('Page 1 of 2 (26 in all)').waitFor();
     expect(await rows.count()).toBe(20);
+    await screenshot(page, 'personas');
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2 of 2 (26 in all)').waitFor();
     expect(await rows.count()).toBe(6);
-    await screenshot(page, 'personas');
 
     await page.getByLabel('Status').selectOption('archived');
     await page.getByLabel('Owner').fill('bob');
