@@ -100,15 +100,16 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
   // First in the chain: every response, the 401s and 404s included, carries the security headers.
   express.use(securityHeaders());
   express.get('/', (_req: unknown, res: { redirect(status: number, url: string): void }) => res.redirect(302, '/console/'));
-  let app: INestApplication;
+  let app: INestApplication | undefined;
   try {
     // No CORS: the console is served from this origin; nothing else is meant to call from a browser.
     app = await NestFactory.create(ServeModule, adapter, { cors: false, bodyParser: false, logger: ctx.options.debug ? ['error', 'warn', 'log'] : ['error', 'warn'] });
     (app as unknown as { useBodyParser(type: string, options: object): void }).useBodyParser('json', { limit: SERVE_BODY_LIMIT });
     await app.listen(options.port, options.host);
   } catch (error) {
+    await app?.close().catch(() => undefined);
     const e = error as NodeJS.ErrnoException;
-    if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
+    if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'].includes(e?.code ?? '')) {
       throw new CliFailure(EXIT.usage, `cannot listen on ${options.host}:${options.port}: ${e.message}`);
     }
     throw error;
@@ -124,7 +125,8 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  const address = app.getHttpServer().address() as { address: string; port: number };
+  const server: INestApplication = app as INestApplication;
+  const address = server.getHttpServer().address() as { address: string; port: number };
   const host = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   ctx.io.out(`persona serve: listening on ${url}`);
@@ -137,6 +139,6 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
 
   await stopped;
   // Stops accepting connections, lets the requests in flight finish, then closes the database (ctx.close).
-  await app.close();
+  await server.close();
   return EXIT.ok;
 }

@@ -6,7 +6,6 @@ import { PersonaStatus } from '../enums';
 import { personaJsonSchema } from '../interop/json-schema';
 import { MAX_MESSAGE_LENGTH, PERSONA_SORT_KEYS } from '../services/persona-store';
 import { MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET } from '../services/prompt-renderer';
-import { MAX_MESSAGE_CONTENT_LENGTH, MAX_MESSAGES, PROVIDERS } from '../services/provider-request';
 import { TEMPLATE_SORT_KEYS } from '../services/template-service';
 import { EXPORT_FORMATS, IMPORT_FORMATS, InteropController, MAX_IMPORT_BASE64 } from './interop.controller';
 import { MeController } from './me.controller';
@@ -381,15 +380,16 @@ export function openApiComponents(): Record<string, Schema> {
         tokenBudget: { type: 'integer', minimum: 1, maximum: MAX_TOKEN_BUDGET },
         label: { type: 'string', description: 'the label whose version to render (default latest)' },
         subject: { type: 'string', description: 'who is served: picks a version of a split label stably' },
-        provider: { type: 'string', enum: [...PROVIDERS], description: "also return that provider's request body (docs/runtime.md)" },
+        // The provider request preview of the runtime release (issue #16, docs/runtime.md).
+        provider: { type: 'string', enum: ['openai-chat', 'openai-responses', 'anthropic', 'gemini'], description: 'also build the request body for this provider (answer field `request`)' },
         messages: {
           type: 'array',
-          maxItems: MAX_MESSAGES,
-          items: { type: 'object', required: ['role', 'content'], properties: { role: { type: 'string', enum: ['user', 'assistant'] }, content: { type: 'string', maxLength: MAX_MESSAGE_CONTENT_LENGTH } } },
-          description: 'the conversation for the provider body (default: the context as the user message)',
+          maxItems: 1_000,
+          description: 'the conversation after the system prompt, oldest first (with `provider`)',
+          items: { type: 'object', required: ['role', 'content'], additionalProperties: false, properties: { role: { type: 'string', enum: ['user', 'assistant'] }, content: { type: 'string', maxLength: 1_000_000 } } },
         },
-        model: { type: 'string', description: "the model for the provider body (default: the persona's first preference for that provider)" },
-        maxTokens: { type: 'integer', minimum: 1, description: 'output token limit for the provider body' },
+        model: { type: 'string', minLength: 1, maxLength: 200, description: "the provider's model (default: the persona's first preference of that provider)" },
+        maxTokens: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'response limit of the provider request' },
       },
     },
     RenderedPrompt: {
@@ -401,20 +401,20 @@ export function openApiComponents(): Record<string, Schema> {
         sections: arrayOf({ type: 'object', properties: { name: { type: 'string' }, tokens: { type: 'integer' } } }),
         dropped: arrayOf({ type: 'object', properties: { kind: { type: 'string' }, name: { type: 'string' }, reason: { type: 'string' } } }),
         activeDomains: arrayOf({ type: 'string' }),
-        activations: arrayOf({ type: 'object', properties: { name: { type: 'string' }, matched: { type: ['string', 'null'], description: 'the keyword or topic that activated the domain; null when always active' } } }),
-        stablePrefixLength: { type: 'integer', description: 'text.slice(0, stablePrefixLength) depends only on the persona version' },
-        personaId: { type: ['string', 'null'] },
-        modelPreferences: arrayOf({ type: 'string' }),
-        request: {
-          type: 'object',
-          description: "with `provider`: that provider's request (docs/runtime.md)",
-          properties: { provider: { type: 'string' }, model: { type: 'string' }, body: { type: 'object', additionalProperties: true }, warnings: arrayOf({ type: 'string' }) },
-        },
         model: { type: ['string', 'null'] },
         temperature: { type: 'number' },
         maxTokens: { type: ['integer', 'null'] },
         version: { type: 'integer' },
         label: { type: ['string', 'null'] },
+        personaId: { type: ['string', 'null'] },
+        activations: arrayOf({ type: 'object', required: ['name', 'matched'], properties: { name: { type: 'string' }, matched: { type: ['string', 'null'], description: 'the keyword or topic that activated the domain; null for an always-active one' } } }),
+        stablePrefixLength: { type: 'integer', minimum: 0, description: 'text.slice(0, stablePrefixLength) is the same for every context (cacheable)' },
+        request: {
+          type: 'object',
+          description: 'with `provider`: the provider request body built from the prompt',
+          required: ['provider', 'model', 'body', 'warnings'],
+          properties: { provider: { type: 'string' }, model: { type: 'string' }, body: { type: 'object', additionalProperties: true }, warnings: arrayOf({ type: 'string' }) },
+        },
       },
     },
     Revision: {

@@ -137,6 +137,17 @@ describe('persona serve', () => {
     }
   });
 
+  it('says why it cannot listen on a port in use or an unknown host (exit 2), and closes the database', () => {
+    const dir = tempDir();
+    const port = new URL(server.url).port;
+    const busy = persona(['serve', '--db', join(dir, 'p.db'), '--port', port]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+    const unknown = persona(['serve', '--db', join(dir, 'p.db'), '--port', '0', '--host', 'no-such-host.invalid']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/cannot listen on no-such-host\.invalid:0/);
+  });
+
   it('shuts down on SIGTERM with exit code 0', async () => {
     const other = await startServe();
     expect(await stop(other)).toBe(0);

@@ -88,10 +88,10 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     const rows = page.locator('table.list tbody tr');
     await page.getByText('Page 1 of 2 (26 in all)').waitFor();
     expect(await rows.count()).toBe(20);
+    await screenshot(page, 'personas');
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2 of 2 (26 in all)').waitFor();
     expect(await rows.count()).toBe(6);
-    await screenshot(page, 'personas');
 
     await page.getByLabel('Status').selectOption('archived');
     await page.getByLabel('Owner').fill('bob');
@@ -135,6 +135,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Create persona' }).click();
     // The schema's pattern, checked in the browser before anything is sent.
     await page.locator('.form-group.has-error', { has: page.locator('#root_slug') }).locator('.error-detail').waitFor();
+    expect(await seriousViolations(page)).toEqual([]); // the whole persona form, with an error shown
     await page.locator('#root_slug').fill('scratch');
     await page.getByRole('button', { name: 'Create persona' }).click();
     await page.getByRole('heading', { name: 'Scratch' }).waitFor();
@@ -178,7 +179,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await finish(c, [400]);
   });
 
-  it('shows a conflict when someone else saved first: their change as a diff, and a reload', async () => {
+  it('shows a conflict when someone else saved first: their change as a diff, a reload, or mine on top of theirs', async () => {
     const first = await visit('alice', '/personas/helper-1/edit');
     const second = await visit('alice', '/personas/helper-1/edit');
     await Promise.all([first.page.locator('#root_description').waitFor(), second.page.locator('#root_description').waitFor()]);
@@ -194,12 +195,24 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await conflict.locator('table.changes').getByText('Changed in the first window.').waitFor();
     await conflict.getByText('Yours (not saved)').waitFor();
     await screenshot(second.page, 'edit-conflict');
+    expect(await seriousViolations(second.page)).toEqual([]); // the conflict view
     expect((await served.api('alice', 'GET', '/personas/helper-1')).body.name).toBe('Helper 01');
 
     await conflict.getByRole('button', { name: 'Reload their version (discard mine)' }).click();
     await second.page.locator('#root_description').waitFor();
     expect(await second.page.locator('#root_description').inputValue()).toBe('Changed in the first window.');
     await first.context.close();
+
+    // Again, and this time keep mine on top of theirs: both changes end up saved.
+    await second.page.locator('#root_name').fill('Helper One');
+    expect((await served.api('alice', 'PATCH', '/personas/helper-1', { expectedVersion: 2, tags: ['changed-elsewhere'] })).status).toBe(200);
+    await second.page.getByRole('button', { name: 'Save changes' }).click();
+    await second.page.getByRole('button', { name: 'Put my changes on top of theirs' }).click();
+    await second.page.getByRole('status').filter({ hasText: 'Your changes are applied on top of version 3' }).waitFor();
+    await second.page.getByRole('button', { name: 'Save changes' }).click();
+    await second.page.getByRole('status').filter({ hasText: 'Saved as version 4.' }).waitFor();
+    const saved = (await served.api('alice', 'GET', '/personas/helper-1')).body;
+    expect([saved.name, saved.tags, saved.description]).toEqual(['Helper One', ['changed-elsewhere'], 'Changed in the first window.']);
     await finish(second, [412]);
   });
 
@@ -238,6 +251,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await gate.waitFor();
     await gate.getByText(/Check 1 \(context “Where is my invoice\?”; must include “NEVER-IN-ANY-PROMPT”\) failed on version \d+/).waitFor();
     await screenshot(page, 'releases-gate');
+    expect(await seriousViolations(page)).toEqual([]); // the gate's refusal
     expect((await served.api('alice', 'GET', '/personas/ada/labels')).body.map((l: { label: string }) => l.label)).toEqual(['staging']);
 
     await page.getByLabel('Label', { exact: true }).fill('canary');
@@ -276,6 +290,20 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     expect(await page.locator('section[aria-labelledby="sections-h"] tbody tr').count()).toBeGreaterThan(2);
     await screenshot(page, 'render', true);
 
+    // The provider request body (runtime issue #16): shown when the server builds one; a server
+    // without it refuses the field, and the page says so at the field.
+    const probe = await served.api('alice', 'POST', '/personas/ada/render', { context: 'hi', provider: 'openai-chat' });
+    await page.getByRole('combobox', { name: 'Provider request' }).selectOption('openai-chat');
+    await page.getByRole('button', { name: 'Render' }).click();
+    if (probe.status === 200) {
+      const body = page.getByRole('region', { name: 'Provider request body' });
+      await body.getByText('"messages"').waitFor();
+      expect(await body.innerText()).toContain('I cannot find my invoice from March.');
+    } else {
+      await page.locator('#provider-error').filter({ hasText: 'does not build provider requests yet' }).waitFor();
+    }
+    await page.getByRole('combobox', { name: 'Provider request' }).selectOption('');
+
     // A small budget drops optional material, each item with its reason.
     await page.getByLabel('Token budget').fill('60');
     await page.getByRole('button', { name: 'Render' }).click();
@@ -286,7 +314,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('button', { name: 'Render' }).click();
     await page.locator('#tokenBudget-error').waitFor();
     expect(await page.getByLabel('Token budget').getAttribute('aria-invalid')).toBe('true');
-    await finish(c, [400, 422]);
+    await finish(c, [400, 422]); // the refused budget (and, on a server without #16, the provider)
   });
 
   it('charts metrics over time and per version', async () => {
@@ -316,6 +344,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.getByRole('heading', { name: 'New template' }).waitFor();
     await page.locator('#root_name').fill('Release Notes Writer');
     await page.locator('#root_slug').fill('release-notes-writer');
+    expect(await seriousViolations(page)).toEqual([]); // the new-template form
     await page.getByRole('button', { name: 'Create template' }).click();
     await page.getByRole('heading', { name: 'Template Release Notes Writer' }).waitFor();
 
@@ -326,6 +355,7 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     await page.locator('[id="root_customizations_responseStyle.tone"]').selectOption('friendly');
     await page.locator('#root_customizations_temperature').fill('0.3');
     await screenshot(page, 'template-instantiate');
+    expect(await seriousViolations(page)).toEqual([]); // the instantiate form
     await page.getByRole('button', { name: 'Create persona' }).click();
     await page.getByRole('heading', { name: 'Maths Tutor' }).waitFor();
     const created = (await served.api('alice', 'GET', '/personas/maths-tutor')).body;

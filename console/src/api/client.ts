@@ -14,8 +14,8 @@ import type {
  * the bearer token kept in sessionStorage (unless the host authenticates: `auth: "none"`); an
  * error answer becomes an {@link ApiError} with the server's `{ code, message, issues }`.
  *
- * Responses are read through the types of `types.ts`: the document marks optional some fields
- * the server always sends, and does not describe yet what the runtime issue (#16) adds.
+ * Responses are read through `types.ts`, which names the document's schemas and refines them
+ * where the server promises more (a stored persona has its id and version).
  */
 
 /** An error answer of the API (or a network failure, status 0). */
@@ -126,8 +126,8 @@ export const api = {
   setPolicy: (id: string, label: string, policy: LabelPolicy) =>
     unwrap<void>(http().PUT('/personas/{idOrSlug}/policies/{label}', { params: { path: { idOrSlug: id, label } }, body: policy, headers: auth() })),
 
-  /** `provider` is the runtime issue's (#16); a server without it refuses the field, and the page says so. */
-  render: (id: string, body: { context?: string; tokenBudget?: number; label?: string; subject?: string; provider?: string }) =>
+  /** `provider` and `model` are the runtime issue's (#16); a server without them refuses the fields, and the page says so. */
+  render: (id: string, body: { context?: string; tokenBudget?: number; label?: string; subject?: string; provider?: string; model?: string }) =>
     unwrap<RenderedPrompt>(http().POST('/personas/{idOrSlug}/render', { params: at(id), body: body as never, headers: auth() })),
 
   metrics: (id: string) => unwrap<Metrics>(http().GET('/personas/{idOrSlug}/metrics', { params: at(id), headers: auth() })),

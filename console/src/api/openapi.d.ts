@@ -580,9 +580,6 @@ export interface components {
             instructions?: string | null;
             /** @enum {string} */
             interactionMode?: "conversational" | "task_oriented" | "analytical" | "creative" | "advisory";
-            interop?: {
-                [key: string]: unknown;
-            } | null;
             isPublic?: boolean;
             knowledgeDomains?: components["schemas"]["KnowledgeDomain"][];
             maxTokens?: number | null;
@@ -658,9 +655,6 @@ export interface components {
             instructions?: string | null;
             /** @enum {string} */
             interactionMode?: "conversational" | "task_oriented" | "analytical" | "creative" | "advisory";
-            interop?: {
-                [key: string]: unknown;
-            } | null;
             isPublic?: boolean;
             knowledgeDomains?: components["schemas"]["KnowledgeDomain"][];
             maxTokens?: number | null;
@@ -715,9 +709,9 @@ export interface components {
         };
         RenderedPrompt: {
             activations?: {
-                /** @description the keyword or topic that activated the domain; null when always active */
-                matched?: string | null;
-                name?: string;
+                /** @description the keyword or topic that activated the domain; null for an always-active one */
+                matched: string | null;
+                name: string;
             }[];
             activeDomains: string[];
             dropped: {
@@ -728,22 +722,21 @@ export interface components {
             label?: string | null;
             maxTokens?: number | null;
             model?: string | null;
-            modelPreferences?: string[];
             personaId?: string | null;
-            /** @description with `provider`: that provider's request (docs/runtime.md) */
+            /** @description with `provider`: the provider request body built from the prompt */
             request?: {
-                body?: {
+                body: {
                     [key: string]: unknown;
                 };
-                model?: string;
-                provider?: string;
-                warnings?: string[];
+                model: string;
+                provider: string;
+                warnings: string[];
             };
             sections: {
                 name?: string;
                 tokens?: number;
             }[];
-            /** @description text.slice(0, stablePrefixLength) depends only on the persona version */
+            /** @description text.slice(0, stablePrefixLength) is the same for every context (cacheable) */
             stablePrefixLength?: number;
             temperature?: number;
             text: string;
@@ -755,18 +748,18 @@ export interface components {
             context?: string;
             /** @description the label whose version to render (default latest) */
             label?: string;
-            /** @description output token limit for the provider body */
+            /** @description response limit of the provider request */
             maxTokens?: number;
-            /** @description the conversation for the provider body (default: the context as the user message) */
+            /** @description the conversation after the system prompt, oldest first (with `provider`) */
             messages?: {
                 content: string;
                 /** @enum {string} */
                 role: "user" | "assistant";
             }[];
-            /** @description the model for the provider body (default: the persona's first preference for that provider) */
+            /** @description the provider's model (default: the persona's first preference of that provider) */
             model?: string;
             /**
-             * @description also return that provider's request body (docs/runtime.md)
+             * @description also build the request body for this provider (answer field `request`)
              * @enum {string}
              */
             provider?: "openai-chat" | "openai-responses" | "anthropic" | "gemini";

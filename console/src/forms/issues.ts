@@ -38,3 +38,14 @@ export function mergePatch(before: Json, after: Json): Json {
   }
   return patch;
 }
+
+/** Applies a JSON merge patch (RFC 7396) to `target`: what the server does with {@link mergePatch}'s output. */
+export function applyMergePatch<T>(target: T, patch: unknown): T {
+  if (!isPlainObject(patch)) return patch as T;
+  const out: Json = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out as T;
+}

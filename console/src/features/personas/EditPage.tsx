@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import type { Diff, Json, Persona } from '../../api/types';
-import { issuesToErrorSchema, mergePatch } from '../../forms/issues';
+import { applyMergePatch, issuesToErrorSchema, mergePatch } from '../../forms/issues';
 import { PersonaForm } from '../../forms/PersonaForm';
 import { withoutNulls } from '../../forms/simplify';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
@@ -81,8 +81,7 @@ export function EditPage() {
   /** Keep my edits: start again from their version with my changes applied on top. */
   function reapply() {
     if (!conflict) return;
-    const merged = { ...conflict.theirs, ...conflict.mine } as Json;
-    for (const [k, v] of Object.entries(conflict.mine)) if (v === null) delete merged[k];
+    const merged = applyMergePatch(conflict.theirs as Json, conflict.mine);
     setBase({ persona: conflict.theirs, version: conflict.theirs.version });
     setFormData(withoutNulls(merged));
     setConflict(null);
@@ -106,8 +105,8 @@ export function EditPage() {
         <section className="conflict" aria-labelledby="conflict-h" ref={summary} tabIndex={-1}>
           <h2 id="conflict-h">Someone else saved first</h2>
           <p>
-            You edited version {conflict.readVersion}; {conflict.theirs.version > conflict.readVersion ? `version ${conflict.theirs.version} was saved since` : 'it changed since'}
-            {conflict.diff ? '' : ''}. Your changes were not saved.
+            You edited version {conflict.readVersion}; {conflict.theirs.version > conflict.readVersion ? `version ${conflict.theirs.version} was saved since` : 'it changed since'}. Your
+            changes were not saved.
           </p>
           {conflict.diff && <ChangeTable changes={conflict.diff.changes} caption={`Their changes (version ${conflict.readVersion} → ${conflict.theirs.version})`} />}
           <h3>Your unsaved changes against their version</h3>

@@ -91,7 +91,15 @@ export function PersonasPage() {
             <tbody>
               {list.data.items.length === 0 && (
                 <tr>
-                  <td colSpan={7}>No persona matches.</td>
+                  <td colSpan={7}>
+                    {params.toString() ? (
+                      'No persona matches these filters.'
+                    ) : (
+                      <>
+                        No persona yet: <Link to="/new-persona">create one</Link>, start from a <Link to="/templates">template</Link>, or <Link to="/import">import a file</Link>.
+                      </>
+                    )}
+                  </td>
                 </tr>
               )}
               {list.data.items.map((p) => (

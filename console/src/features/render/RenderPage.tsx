@@ -15,10 +15,7 @@ const PROVIDERS: [string, string][] = [
 ];
 
 function sectionsOf(result: RenderedPrompt): { name: string; tokens: number }[] {
-  const s = result.sections;
-  if (!s) return [];
-  if (Array.isArray(s)) return s.map((x) => ({ name: String(x.name ?? x.title ?? ''), tokens: x.tokens }));
-  return Object.entries(s).map(([name, tokens]) => ({ name, tokens }));
+  return (result.sections ?? []).map((x) => ({ name: x.name ?? '', tokens: x.tokens ?? 0 }));
 }
 
 /** Render preview: the prompt a context would get, its tokens per section, what was dropped and why, what activated, and the provider body. */
@@ -29,6 +26,7 @@ export function RenderPage() {
   const [label, setLabel] = useState('');
   const [subject, setSubject] = useState('');
   const [provider, setProvider] = useState('');
+  const [model, setModel] = useState('');
   const [result, setResult] = useState<RenderedPrompt | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
@@ -46,6 +44,7 @@ export function RenderPage() {
     if (label.trim()) body.label = label.trim();
     if (subject.trim()) body.subject = subject.trim();
     if (provider) body.provider = provider;
+    if (provider && model.trim()) body.model = model.trim();
     try {
       setResult(await api.render(id, body));
     } catch (e) {
@@ -57,7 +56,7 @@ export function RenderPage() {
             e.body.issues.map((i) => [
               i.path,
               // A server older than provider requests (#16) refuses the field as unknown.
-              i.path === 'provider' && i.constraint === 'whitelistValidation' ? 'This server does not build provider requests yet: choose "none".' : i.message,
+              (i.path === 'provider' || i.path === 'model') && i.constraint === 'whitelistValidation' ? 'This server does not build provider requests yet: choose "none".' : i.message,
             ]),
           ),
         );
@@ -113,6 +112,13 @@ export function RenderPage() {
             </select>
             {fieldError('provider')}
           </label>
+          {provider && (
+            <label>
+              Model (optional)
+              <input value={model} onChange={(e) => setModel(e.target.value)} placeholder="the persona's preference" aria-invalid={!!fieldErrors.model || undefined} aria-describedby={describe('model')} />
+              {fieldError('model')}
+            </label>
+          )}
         </div>
         <button type="submit" disabled={busy}>
           {busy ? 'Rendering…' : 'Render'}
@@ -128,6 +134,11 @@ export function RenderPage() {
             {result.model ? `, model ${result.model}` : ''}, temperature {result.temperature}
             {result.maxTokens ? `, response limit ${result.maxTokens} tokens` : ''}.
           </p>
+          {result.stablePrefixLength !== undefined && (
+            <p className="muted">
+              Shaded: the stable prefix ({result.stablePrefixLength.toLocaleString()} characters), the same for every context at this version, which providers can cache.
+            </p>
+          )}
           {result.stablePrefixLength !== undefined ? (
             <pre className="code prompt" tabIndex={0} role="region" aria-label="Rendered prompt">
               <span className="stable" title="Stable prefix (cacheable)">
@@ -225,17 +236,20 @@ export function RenderPage() {
             </table>
           </section>
 
-          {result.provider && (
+          {result.request && (
             <section aria-labelledby="provider-h">
-              <h2 id="provider-h">Provider request ({result.provider.model})</h2>
-              {result.provider.warnings.length > 0 && (
-                <ul className="warnings">
-                  {result.provider.warnings.map((w) => (
+              <h2 id="provider-h">
+                Provider request: {PROVIDERS.find(([v]) => v === result.request!.provider)?.[1] ?? result.request.provider}, model {result.request.model}
+              </h2>
+              <p className="muted">The body to send to the provider's API (no call is made); the context is the user message.</p>
+              {result.request.warnings.length > 0 && (
+                <ul className="warnings" aria-label="Warnings">
+                  {result.request.warnings.map((w) => (
                     <li key={w}>{w}</li>
                   ))}
                 </ul>
               )}
-              <JsonBlock value={result.provider.body} label="Provider request body" />
+              <JsonBlock value={result.request.body} label="Provider request body" />
             </section>
           )}
         </div>

@@ -54,7 +54,15 @@ export function TemplatesPage() {
             <tbody>
               {list.data.items.length === 0 && (
                 <tr>
-                  <td colSpan={5}>No template matches.</td>
+                  <td colSpan={5}>
+                    {search ? (
+                      'No template matches.'
+                    ) : (
+                      <>
+                        No template yet: <Link to="/templates/new">create one</Link>, or store the five starter templates with <code>npx persona template create --starters</code> on the same database.
+                      </>
+                    )}
+                  </td>
                 </tr>
               )}
               {list.data.items.map((t) => (
