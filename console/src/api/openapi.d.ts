@@ -580,6 +580,9 @@ export interface components {
             instructions?: string | null;
             /** @enum {string} */
             interactionMode?: "conversational" | "task_oriented" | "analytical" | "creative" | "advisory";
+            interop?: {
+                [key: string]: unknown;
+            } | null;
             isPublic?: boolean;
             knowledgeDomains?: components["schemas"]["KnowledgeDomain"][];
             maxTokens?: number | null;
@@ -655,6 +658,9 @@ export interface components {
             instructions?: string | null;
             /** @enum {string} */
             interactionMode?: "conversational" | "task_oriented" | "analytical" | "creative" | "advisory";
+            interop?: {
+                [key: string]: unknown;
+            } | null;
             isPublic?: boolean;
             knowledgeDomains?: components["schemas"]["KnowledgeDomain"][];
             maxTokens?: number | null;
