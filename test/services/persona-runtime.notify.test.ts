@@ -15,6 +15,21 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
   }
 }
 
+/**
+ * Calls `run` until a call costs no query (1 s at most). A notification of a write made just
+ * before reaches the runtime a moment after the write returns; a read overlapping it is not
+ * cached, so the first calls after a write may still query.
+ */
+async function servedWithoutQueries<T>(ds: DataSource, run: () => Promise<T>): Promise<T> {
+  let last: T | undefined;
+  await within(1000, async () => {
+    const { result, queries } = await countQueries(ds, run);
+    last = result;
+    return queries.length === 0;
+  });
+  return last as T;
+}
+
 describe("PersonaRuntime with invalidation 'notify'", () => {
   it('is refused on SQLite, which keeps query', async () => {
     const ds = await openDataSource('better-sqlite3');
@@ -81,11 +96,12 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
     it('serves an edit made through the other instance within a second, then again with no query', async () => {
       await a.prompt('child', { actor: alice });
       await writer.update('child', { description: 'Child v2.' }, { expectedVersion: 1 }, alice);
-      const ms = await within(1000, async () => (await a.prompt('child', { actor: alice })).text.includes('Child v2.'));
+      // Within a second, A serves the new version from its cache: the text of v2, and no query.
+      const ms = await within(1000, async () => {
+        const { result, queries } = await countQueries(first, () => a.prompt('child', { actor: alice }));
+        return result.text.includes('Child v2.') && result.version === 2 && queries.length === 0;
+      });
       expect(ms).toBeLessThan(1000);
-      const again = await countQueries(first, () => a.prompt('child', { actor: alice }));
-      expect(again.queries).toEqual([]);
-      expect(again.result).toMatchObject({ version: 2 });
     });
 
     it('drops what read an ancestor when the ancestor changes', async () => {
@@ -97,8 +113,7 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
     it('drops a labelled prompt when the label moves', async () => {
       await writer.update('child', { description: 'Child v2.' }, { expectedVersion: 1 }, alice);
       await releases.setLabel('child', 'production', { version: 1 }, alice);
-      expect((await a.prompt('child', { actor: alice, label: 'production' })).text).toContain('Child v1.');
-      expect((await countQueries(first, () => a.prompt('child', { actor: alice, label: 'production' }))).queries).toEqual([]);
+      expect((await servedWithoutQueries(first, () => a.prompt('child', { actor: alice, label: 'production' }))).text).toContain('Child v1.');
       await releases.setLabel('child', 'production', { version: 2 }, alice);
       await within(1000, async () => (await a.prompt('child', { actor: alice, label: 'production' })).text.includes('Child v2.'));
     });
@@ -108,7 +123,7 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
       expect((await countQueries(first, () => a.prompt('child', { actor: bob }))).queries).toEqual([]);
       await writer.update('base', { isPublic: false }, { expectedVersion: 1 }, alice);
       await within(1000, async () => (await a.prompt('child', { actor: bob }).catch((e) => e)) instanceof PersonaNotFoundError);
-      await a.prompt('child', { actor: alice });
+      await servedWithoutQueries(first, () => a.prompt('child', { actor: alice }));
       const refused = await countQueries(first, () => a.prompt('child', { actor: bob }).catch((e) => e));
       expect(refused.result).toBeInstanceOf(PersonaNotFoundError);
       expect(refused.queries).toEqual([]);
@@ -125,8 +140,7 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
       const meanwhile = await a.prompt('child', { actor: alice });
       expect(meanwhile.text).toContain('Child v2.');
       await within(5000, async () => a.listening);
-      expect((await a.prompt('child', { actor: alice })).text).toContain('Child v2.');
-      expect((await countQueries(first, () => a.prompt('child', { actor: alice }))).queries).toEqual([]);
+      expect((await servedWithoutQueries(first, () => a.prompt('child', { actor: alice }))).text).toContain('Child v2.');
       // And it hears writes again.
       await writer.update('child', { description: 'Child v3.' }, { expectedVersion: 2 }, alice);
       await within(1000, async () => (await a.prompt('child', { actor: alice })).text.includes('Child v3.'));
@@ -144,9 +158,7 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
       await Promise.all([writes, reads]);
       await within(1000, async () => (await a.prompt('child', { actor: alice })).text.includes('Child v15.'));
       // Settled: the cache holds the last version, served with no query.
-      const settled = await countQueries(first, () => a.prompt('child', { actor: alice }));
-      expect(settled.queries).toEqual([]);
-      expect(settled.result.version).toBe(15);
+      expect((await servedWithoutQueries(first, () => a.prompt('child', { actor: alice }))).version).toBe(15);
     });
 
     it('close() gives its connection back; the runtime then reads the database on every call', async () => {
