@@ -161,6 +161,21 @@ describe("PersonaRuntime with invalidation 'notify'", () => {
       expect((await servedWithoutQueries(first, () => a.prompt('child', { actor: alice }))).version).toBe(15);
     });
 
+    it('refuses to cache when the triggers are missing (migrations not run): ready() says why, every call reads', async () => {
+      await first.query('DROP TRIGGER "personas_notify_changed" ON "personas"');
+      const blind = new PersonaRuntime(first, { invalidation: 'notify' });
+      try {
+        const why = await blind.ready().catch((e: unknown) => e);
+        expect(why).toBeInstanceOf(PersonaValidationError);
+        expect((why as PersonaValidationError).issues).toEqual([expect.objectContaining({ path: 'invalidation', constraint: 'notifyTriggers' })]);
+        await blind.prompt('child', { actor: alice });
+        expect((await countQueries(first, () => blind.prompt('child', { actor: alice }))).queries.length).toBeGreaterThan(0);
+      } finally {
+        await blind.close();
+        await first.query('CREATE TRIGGER "personas_notify_changed" AFTER INSERT OR UPDATE OR DELETE ON "personas" FOR EACH ROW EXECUTE FUNCTION "personas_notify_changed"()');
+      }
+    });
+
     it('close() gives its connection back; the runtime then reads the database on every call', async () => {
       const listeners = async () => (await first.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %' AND state = 'idle'`))[0].n;
       expect(await listeners()).toBe(2);
