@@ -78,6 +78,12 @@ function decibels(volume: number): number {
   return Math.round(20 * Math.log10(volume) * 100) / 100;
 }
 
+/** Polly's relative volume: `+0dB`, `-6.02dB` (the sign is required). */
+function signedDecibels(volume: number): string {
+  const db = decibels(volume);
+  return `${db >= 0 ? '+' : ''}${db}dB`;
+}
+
 /** A string option of `providerOptions`, else the default (a value of another type is ignored with a warning). */
 function stringOption(voice: VoiceConfiguration, key: string, fallback: string, warnings: string[]): string {
   const value = voice.providerOptions?.[key];
@@ -223,7 +229,7 @@ function googleSynthesize(voice: VoiceConfiguration, input: string, warnings: st
 function pollySynthesize(voice: VoiceConfiguration, input: string, warnings: string[]): PollySynthesizeBody {
   const engine = stringOption(voice, 'engine', 'neural', warnings);
   const rate = clamp(voice.speed, 0.2, 2, 'speed', warnings);
-  const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : `${decibels(voice.volume)}dB`}"`];
+  const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : signedDecibels(voice.volume)}"`];
   if (voice.pitch !== 0) {
     if (engine === 'standard') {
       // Semitones to a frequency change: +12 st doubles it; Polly takes −33.3% to +50%.
