@@ -114,7 +114,9 @@ function checkInput(persona: PersonaConfiguration, text: unknown, options: Voice
   if (typeof text !== 'string') issues.push({ path: 'text', constraint: 'isString', message: 'text must be a string' });
   else if (!text.trim()) issues.push({ path: 'text', constraint: 'isNotEmpty', message: 'text must not be empty' });
   else if (text.length > MAX_VOICE_TEXT_LENGTH) issues.push({ path: 'text', constraint: 'maxLength', message: `text must be at most ${MAX_VOICE_TEXT_LENGTH.toLocaleString('en-US')} characters` });
-  const provider = options?.provider ?? voice?.provider;
+  // Provider names are matched without regard to case ("ElevenLabs" is elevenlabs).
+  const given = options?.provider ?? voice?.provider;
+  const provider = typeof given === 'string' ? given.toLowerCase() : given;
   if (provider !== undefined && !(VOICE_PROVIDERS as readonly string[]).includes(provider)) {
     issues.push({ path: options?.provider !== undefined ? 'provider' : 'voiceConfig.provider', constraint: 'isIn', message: `voice provider must be one of: ${VOICE_PROVIDERS.join(', ')}` });
   }
@@ -134,7 +136,7 @@ export function voiceRequest(persona: PersonaConfiguration, text: string, option
   const { voice, provider, text: input } = checkInput(persona, text, options);
   const warnings: string[] = [];
   if (input.length > TEXT_LIMITS[provider]) warnings.push(`text of ${input.length} characters is longer than ${provider} takes in one request (${TEXT_LIMITS[provider]}): split it`);
-  if (options.provider !== undefined && options.provider !== voice.provider) warnings.push(`voiceConfig is for ${voice.provider}; voice id ${JSON.stringify(voice.voiceId)} may not exist at ${provider}`);
+  if (options.provider !== undefined && provider !== voice.provider.toLowerCase()) warnings.push(`voiceConfig is for ${voice.provider}; voice id ${JSON.stringify(voice.voiceId)} may not exist at ${provider}`);
   switch (provider) {
     case 'openai':
       return { provider, path: '/v1/audio/speech', headers: { 'Content-Type': 'application/json' }, body: openAISpeech(voice, input, warnings), warnings };

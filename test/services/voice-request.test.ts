@@ -126,6 +126,11 @@ describe('voiceRequest', () => {
     expect((voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna' }), 'x').body as PollySynthesizeBody).Text).toBe('<speak><prosody rate="100%" volume="+0dB">x</prosody></speak>');
   });
 
+  it('matches provider names without regard to case', () => {
+    const r = voiceRequest(personaWith({ provider: 'ElevenLabs', voiceId: 'v' }), 'x', { provider: 'elevenlabs' });
+    expect(r).toMatchObject({ provider: 'elevenlabs', path: '/v1/text-to-speech/v', warnings: [] });
+  });
+
   it('takes options.provider over the configured one, with a warning about the voice id', () => {
     const r = voiceRequest(personaWith({ ...base }), 'x', { provider: 'google' });
     expect(r.provider).toBe('google');
