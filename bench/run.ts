@@ -361,6 +361,54 @@ async function benchRuntime(): Promise<void> {
   await ds.destroy();
 }
 
+/**
+ * Several app instances on PostgreSQL: `PersonaRuntime.prompt` with `invalidation: 'notify'`
+ * (a cached call reads nothing) against a cold call (empty cache: the lineage query, the rows,
+ * the merge and the render), and 20 concurrent callers in prompts per second, 'notify' against
+ * 'query' (one query per cached call).
+ */
+async function benchNotify(base: string): Promise<void> {
+  const db = await freshPgDatabase(base);
+  const ds = await createDataSource({ url: db.url, installExtensions: false }).initialize();
+  const notify = new PersonaRuntime(ds, { invalidation: 'notify' });
+  const query = new PersonaRuntime(ds);
+  try {
+    const leaf = await lineage(ds, 3);
+    await notify.ready();
+    const options = { actor, context: 'keyword1 and phrase 2 please', tokenBudget: 600 };
+    await notify.prompt(leaf, options);
+    const n = quick ? 50 : 500;
+    const cached = await time(async () => {
+      for (let i = 0; i < n; i++) await notify.prompt(leaf, options);
+    });
+    const m = quick ? 10 : 100;
+    const cold = await time(async () => {
+      for (let i = 0; i < m; i++) {
+        notify.clearCache();
+        await notify.prompt(leaf, options);
+      }
+    });
+    record("PersonaRuntime.prompt cached vs cold, 'notify', PostgreSQL", cached / n, cold / m, 'ms', cold / m / (cached / n), '>= 200');
+    // 20 callers at once, each asking for the same persona with its own context (20 cached prompts).
+    const callers = 20;
+    const each = quick ? 25 : 250;
+    const rate = async (runtime: PersonaRuntime) => {
+      await Promise.all(Array.from({ length: callers }, (_, c) => runtime.prompt(leaf, { ...options, context: `caller ${c} keyword${c % 5}` })));
+      const ms = await time(() => Promise.all(Array.from({ length: callers }, async (_, c) => {
+        for (let i = 0; i < each; i++) await runtime.prompt(leaf, { ...options, context: `caller ${c} keyword${c % 5}` });
+      })));
+      return (callers * each) / (ms / 1000);
+    };
+    const withNotify = await rate(notify);
+    const withQuery = await rate(query);
+    record(`${callers} concurrent callers, PostgreSQL: prompts/s, 'notify' vs 'query'`, withNotify, withQuery, 'prompts/s', withNotify / withQuery, '>= 10');
+  } finally {
+    await notify.close();
+    await ds.destroy();
+    await db.drop();
+  }
+}
+
 async function benchRender(): Promise<void> {
   // About 2,000 tokens: 40 traits, 6 domains with knowledge text, 36 rules.
   const big = PersonaConfiguration.create({
@@ -530,7 +578,7 @@ async function benchUserAlternative(): Promise<void> {
   await ds.destroy();
 }
 
-const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'render', 'worst', 'user'];
+const GROUPS = ['validate', 'bulk', 'postgres', 'get', 'resolve', 'prompt', 'notify', 'render', 'worst', 'user'];
 
 /** One group of metrics, in this process; its results go to the parent as one JSON line. */
 async function child(): Promise<void> {
@@ -550,6 +598,11 @@ async function child(): Promise<void> {
   if (wanted('get')) await benchGet();
   if (wanted('resolve')) await benchResolve();
   if (wanted('prompt')) await benchRuntime();
+  if (wanted('notify')) {
+    const pg = await pgUrl();
+    if (pg) await benchNotify(pg);
+    else console.log("skip  PersonaRuntime 'notify': no PostgreSQL at PERSONAS_TEST_PG_URL (or 127.0.0.1:5432)");
+  }
   if (wanted('render')) await benchRender();
   if (wanted('worst')) await benchWorstRender();
   if (wanted('user')) await benchUserAlternative();

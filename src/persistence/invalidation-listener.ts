@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PersonaValidationError } from '../errors';
 import { INVALIDATION_CHANNEL } from './migrations/postgres/1795629114000-InvalidationNotify';
 
 export { INVALIDATION_CHANNEL };
@@ -35,7 +36,9 @@ export class InvalidationListener {
   private heartbeat: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
   private retryMs: number;
-  private waiters: (() => void)[] = [];
+  private waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Why listening is impossible (the triggers are missing), once found. */
+  private failure: Error | undefined;
 
   constructor(private readonly dataSource: DataSource, private readonly handlers: InvalidationHandlers, private readonly options: InvalidationListenerOptions = {}) {
     this.retryMs = options.retryMs ?? 100;
@@ -56,12 +59,19 @@ export class InvalidationListener {
   /** Resolves once listening (at once when it is); rejects after `timeoutMs` (default 10 s) or when closed. */
   ready(timeoutMs = 10_000): Promise<void> {
     if (this.listening) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
     if (this.state === 'closed') return Promise.reject(new Error('the invalidation listener is closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`not listening for invalidations after ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
+      this.waiters.push({
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
     });
   }
@@ -105,10 +115,24 @@ export class InvalidationListener {
     });
     client.on('error', lost);
     client.on('end', () => lost(new Error('the listening connection ended')));
+    let triggers: { rows?: unknown[] };
     try {
-      await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
+      // Without the migration's triggers no write would ever be heard: refuse to cache at all.
+      triggers = (await client.query(`SELECT 1 FROM pg_trigger WHERE tgname = 'personas_notify_changed' LIMIT 1`)) as { rows?: unknown[] };
+      if (triggers.rows?.length) await client.query(`LISTEN ${INVALIDATION_CHANNEL}`);
     } catch (error) {
       return lost(error as Error);
+    }
+    if (!triggers.rows?.length) {
+      gone = true;
+      this.failure = new PersonaValidationError(
+        [{ path: 'invalidation', constraint: 'notifyTriggers', message: "invalidation 'notify' needs the triggers of the InvalidationNotify migration: run the migrations (createDataSource does)" }],
+        'options',
+      );
+      this.state = 'closed';
+      this.giveBack(client);
+      for (const w of this.waiters.splice(0)) w.reject(this.failure);
+      return;
     }
     if (gone) return;
     // close() may have run while LISTEN was on its way.
@@ -122,7 +146,7 @@ export class InvalidationListener {
       client.query('SELECT 1').catch((error: Error) => lost(error));
     }, this.options.heartbeatMs ?? 10_000);
     this.heartbeat.unref();
-    for (const wake of this.waiters.splice(0)) wake();
+    for (const w of this.waiters.splice(0)) w.resolve();
   }
 
   private lost(client: ListenClient, error?: Error): void {

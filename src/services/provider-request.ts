@@ -158,7 +158,7 @@ function checkMaxTokens(maxTokens: unknown): number | undefined {
 
 /**
  * OpenAI's `prompt_cache_key`: requests with the same key are routed to the same cache. Derived
- * from the persona's id and the version served, `persona:<id>@<version>` (at most 50 characters
+ * from the persona's id and the version served, `persona:<id>@<version>` (at most 55 characters
  * for a uuid); undefined for a prompt rendered from a persona that was never stored.
  */
 export function promptCacheKey(prompt: Pick<RenderedPrompt, 'personaId' | 'version'>): string | undefined {

@@ -78,6 +78,12 @@ function decibels(volume: number): number {
   return Math.round(20 * Math.log10(volume) * 100) / 100;
 }
 
+/** Polly's relative volume: `+0dB`, `-6.02dB` (the sign is required). */
+function signedDecibels(volume: number): string {
+  const db = decibels(volume);
+  return `${db >= 0 ? '+' : ''}${db}dB`;
+}
+
 /** A string option of `providerOptions`, else the default (a value of another type is ignored with a warning). */
 function stringOption(voice: VoiceConfiguration, key: string, fallback: string, warnings: string[]): string {
   const value = voice.providerOptions?.[key];
@@ -108,7 +114,9 @@ function checkInput(persona: PersonaConfiguration, text: unknown, options: Voice
   if (typeof text !== 'string') issues.push({ path: 'text', constraint: 'isString', message: 'text must be a string' });
   else if (!text.trim()) issues.push({ path: 'text', constraint: 'isNotEmpty', message: 'text must not be empty' });
   else if (text.length > MAX_VOICE_TEXT_LENGTH) issues.push({ path: 'text', constraint: 'maxLength', message: `text must be at most ${MAX_VOICE_TEXT_LENGTH.toLocaleString('en-US')} characters` });
-  const provider = options?.provider ?? voice?.provider;
+  // Provider names are matched without regard to case ("ElevenLabs" is elevenlabs).
+  const given = options?.provider ?? voice?.provider;
+  const provider = typeof given === 'string' ? given.toLowerCase() : given;
   if (provider !== undefined && !(VOICE_PROVIDERS as readonly string[]).includes(provider)) {
     issues.push({ path: options?.provider !== undefined ? 'provider' : 'voiceConfig.provider', constraint: 'isIn', message: `voice provider must be one of: ${VOICE_PROVIDERS.join(', ')}` });
   }
@@ -128,7 +136,7 @@ export function voiceRequest(persona: PersonaConfiguration, text: string, option
   const { voice, provider, text: input } = checkInput(persona, text, options);
   const warnings: string[] = [];
   if (input.length > TEXT_LIMITS[provider]) warnings.push(`text of ${input.length} characters is longer than ${provider} takes in one request (${TEXT_LIMITS[provider]}): split it`);
-  if (options.provider !== undefined && options.provider !== voice.provider) warnings.push(`voiceConfig is for ${voice.provider}; voice id ${JSON.stringify(voice.voiceId)} may not exist at ${provider}`);
+  if (options.provider !== undefined && provider !== voice.provider.toLowerCase()) warnings.push(`voiceConfig is for ${voice.provider}; voice id ${JSON.stringify(voice.voiceId)} may not exist at ${provider}`);
   switch (provider) {
     case 'openai':
       return { provider, path: '/v1/audio/speech', headers: { 'Content-Type': 'application/json' }, body: openAISpeech(voice, input, warnings), warnings };
@@ -223,7 +231,7 @@ function googleSynthesize(voice: VoiceConfiguration, input: string, warnings: st
 function pollySynthesize(voice: VoiceConfiguration, input: string, warnings: string[]): PollySynthesizeBody {
   const engine = stringOption(voice, 'engine', 'neural', warnings);
   const rate = clamp(voice.speed, 0.2, 2, 'speed', warnings);
-  const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : `${decibels(voice.volume)}dB`}"`];
+  const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : signedDecibels(voice.volume)}"`];
   if (voice.pitch !== 0) {
     if (engine === 'standard') {
       // Semitones to a frequency change: +12 st doubles it; Polly takes −33.3% to +50%.

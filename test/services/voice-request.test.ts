@@ -123,6 +123,12 @@ describe('voiceRequest', () => {
     const standard = voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna', pitch: 12, volume: 0, providerOptions: { engine: 'standard' } }), 'x');
     expect((standard.body as PollySynthesizeBody).Text).toBe('<speak><prosody rate="100%" volume="silent" pitch="+50%">x</prosody></speak>');
     expect(standard.warnings).toEqual(['pitch (as %) 100 clamped to 50 (the provider takes -33.3 to 50)']);
+    expect((voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna' }), 'x').body as PollySynthesizeBody).Text).toBe('<speak><prosody rate="100%" volume="+0dB">x</prosody></speak>');
+  });
+
+  it('matches provider names without regard to case', () => {
+    const r = voiceRequest(personaWith({ provider: 'ElevenLabs', voiceId: 'v' }), 'x', { provider: 'elevenlabs' });
+    expect(r).toMatchObject({ provider: 'elevenlabs', path: '/v1/text-to-speech/v', warnings: [] });
   });
 
   it('takes options.provider over the configured one, with a warning about the voice id', () => {
