@@ -22,6 +22,13 @@ export type PersonaModuleOptions = PersonaDataSourceOptions & {
   /** Entries of the runtime's prompt cache (default 500). */
   cacheSize?: number;
   /**
+   * How the injected `PersonaRuntime` learns of changes (default `'query'`): `'notify'` on
+   * PostgreSQL serves cached prompts with no query, every instance of the app invalidated through
+   * LISTEN/NOTIFY (docs/runtime.md); the module closes the runtime's listening connection at
+   * shutdown. `'notify'` on SQLite fails at start-up with a validation error.
+   */
+  invalidation?: 'query' | 'notify';
+  /**
    * The admin console (Express only): `true` serves it at `/console`; `{ path }` elsewhere. `auth`
    * tells the console how to authenticate: `bearer` (it asks for a token and sends
    * `Authorization: Bearer`; what `persona serve` uses) or `none` (default: the host's own

@@ -68,7 +68,7 @@ const providers: Provider[] = [
   {
     provide: PersonaRuntime,
     inject: [PERSONA_DATA_SOURCE, MODULE_OPTIONS_TOKEN],
-    useFactory: (ds: DataSource, o: PersonaModuleOptions) => new PersonaRuntime(ds, { maxDepth: o.maxInheritanceDepth, cacheSize: o.cacheSize }),
+    useFactory: (ds: DataSource, o: PersonaModuleOptions) => new PersonaRuntime(ds, { maxDepth: o.maxInheritanceDepth, cacheSize: o.cacheSize, invalidation: o.invalidation }),
   },
   PersonaActorGuard,
   PersonaExceptionFilter,
@@ -96,6 +96,7 @@ export class PersonaModule extends ConfigurableModuleClass implements OnModuleIn
     @Inject(MODULE_OPTIONS_TOKEN) private readonly options: PersonaModuleOptions,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @Inject(ModulesContainer) private readonly modules: ModulesContainer,
+    @Inject(PersonaRuntime) private readonly runtime: PersonaRuntime,
   ) {
     super();
   }
@@ -110,8 +111,12 @@ export class PersonaModule extends ConfigurableModuleClass implements OnModuleIn
     mountWebRoutes(this.options, this.adapterHost.httpAdapter, this.modules, PersonaModule);
   }
 
-  /** Closes the DataSource the module opened itself; one it was given stays open. */
+  /**
+   * Closes the runtime (its listening connection, with `invalidation: 'notify'`), then the
+   * DataSource the module opened itself; one it was given stays open.
+   */
   async onApplicationShutdown(): Promise<void> {
+    await this.runtime.close();
     if ((this.dataSource as DataSource & { [OWNED]?: boolean })[OWNED] && this.dataSource.isInitialized) {
       await this.dataSource.destroy();
       this.logger.log('persona database closed');

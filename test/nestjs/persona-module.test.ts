@@ -5,10 +5,10 @@ import { execFileSync } from 'child_process';
 import { join } from 'path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { MetricsService, PERSONA_ENTITIES, personaDataSourceOptions, PersonaRuntime, PersonaStore, TemplateService, InheritanceResolver } from '../../src';
+import { MetricsService, PersonaValidationError, PERSONA_ENTITIES, personaDataSourceOptions, PersonaRuntime, PersonaStore, TemplateService, InheritanceResolver } from '../../src';
 import { PersonaModule } from '../../src/nestjs';
 import { fixture } from '../fixtures';
-import { describeEachEngine } from '../support/engines';
+import { closeDataSource, describeEachEngine, openDataSource, PG_URL } from '../support/engines';
 
 const alice = { 'x-actor-id': 'alice' };
 const bob = { 'x-actor-id': 'bob' };
@@ -286,6 +286,27 @@ describe('PersonaModule wiring', () => {
     await app.close();
     expect(ds.isInitialized).toBe(true);
     await ds.destroy();
+  });
+
+  (PG_URL ? it : it.skip)('passes invalidation: notify to the runtime on PostgreSQL and closes its listener at shutdown', async () => {
+    const ds = await openDataSource('postgres');
+    try {
+      const { app } = await boot([PersonaModule.forRoot({ dataSource: ds, invalidation: 'notify' })]);
+      const runtime = app.get(PersonaRuntime);
+      await runtime.ready();
+      expect(runtime.listening).toBe(true);
+      await app.get(PersonaStore).create({ name: 'Ada', slug: 'ada' }, { id: 'alice' });
+      await runtime.prompt('ada', { actor: { id: 'alice' } });
+      await app.close();
+      expect(runtime.listening).toBe(false);
+      expect(ds.isInitialized).toBe(true);
+    } finally {
+      await closeDataSource(ds);
+    }
+  });
+
+  it('refuses invalidation: notify on SQLite with a validation error at start-up', async () => {
+    await expect(boot([PersonaModule.forRoot({ database: ':memory:', invalidation: 'notify' })])).rejects.toThrow(PersonaValidationError);
   });
 
   it('mounts no routes without http: true', async () => {
