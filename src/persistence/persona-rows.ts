@@ -92,14 +92,15 @@ export async function selectComplete(
   manager: EntityManager,
   where: string,
   parameters: Record<string, unknown>,
-  options: { with?: string; from?: string; extra?: string; orderBy?: string } = {},
+  options: { with?: string; from?: string; extra?: string; orderBy?: string; shape?: string } = {},
 ): Promise<{ persona: PersonaConfiguration; raw: Record<string, unknown> }[]> {
   const h = tableOf(manager, PersonaConfiguration);
-  const driver = manager.connection.driver;
   const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
-  const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`), ...(options.extra ? [options.extra] : [])].join(', ');
-  const from = options.from ?? `${h.table} p`;
-  const [sql, params] = driver.escapeQueryWithParameters(`${options.with ?? ''}SELECT ${select} FROM ${from} WHERE ${where}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`, parameters);
+  const [sql, params] = statementOf(manager, where, parameters, options, () => {
+    const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`), ...(options.extra ? [options.extra] : [])].join(', ');
+    const from = options.from ?? `${h.table} p`;
+    return `${options.with ?? ''}SELECT ${select} FROM ${from} WHERE ${where}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+  });
   const raws: Record<string, unknown>[] = await manager.query(sql, params);
   return raws.map((raw) => {
     const persona = hydrate(manager, h, raw, STORED_PATHS) as PersonaConfiguration;
@@ -162,6 +163,44 @@ function fieldPathsPlan(stored: unknown): FieldPathsPlan {
   planCount++;
   planCharacters += text.length;
   return plan;
+}
+
+/**
+ * Escaped statements by query shape, for parameters that are all strings or numbers: the same
+ * SQL string object every call, so the driver's statement cache finds it without hashing ~1,500
+ * characters of fresh text (which cost as much as the rest of a `get`'s SQL work in JS), and the
+ * text is neither rebuilt nor re-escaped. `shape` (default `where`) must name the template's text;
+ * numbers are part of the key, since SQLite's escaping writes them into the SQL.
+ */
+const statements = new WeakMap<object, Map<string, { sql: string; order: string[] }>>();
+const SENTINEL = '\u0000param:';
+
+function statementOf(
+  manager: EntityManager,
+  where: string,
+  parameters: Record<string, unknown>,
+  options: { shape?: string; with?: string; from?: string; extra?: string; orderBy?: string },
+  template: () => string,
+): [string, unknown[]] {
+  const driver = manager.connection.driver;
+  const names = Object.keys(parameters);
+  const simple = names.every((n) => typeof parameters[n] === 'string' || (typeof parameters[n] === 'number' && Number.isFinite(parameters[n])));
+  const shaped = options.shape !== undefined || (options.with ?? options.from ?? options.extra ?? options.orderBy) === undefined;
+  if (!simple || !shaped) return driver.escapeQueryWithParameters(template(), parameters);
+  const numbers = names.filter((n) => typeof parameters[n] === 'number');
+  const key = numbers.length ? `${options.shape ?? where}|${numbers.map((n) => `${n}=${parameters[n]}`).join('|')}` : (options.shape ?? where);
+  let byKey = statements.get(manager.connection);
+  if (!byKey) statements.set(manager.connection, (byKey = new Map()));
+  let entry = byKey.get(key);
+  if (!entry) {
+    // Escape once with a marker in place of each string, to learn where each parameter goes.
+    const marked = Object.fromEntries(names.map((n) => [n, typeof parameters[n] === 'string' ? `${SENTINEL}${n}` : parameters[n]]));
+    const [sql, params] = driver.escapeQueryWithParameters(template(), marked);
+    const order = params.map((p) => (typeof p === 'string' && p.startsWith(SENTINEL) ? p.slice(SENTINEL.length) : undefined));
+    if (order.some((n) => n === undefined) || byKey.size >= 1_000) return driver.escapeQueryWithParameters(template(), parameters);
+    byKey.set(key, (entry = { sql, order: order as string[] }));
+  }
+  return [entry.sql, entry.order.map((n) => parameters[n])];
 }
 
 /** The persona with this id (UUID shape) or slug, complete, or null, in one query. No access check. */
@@ -287,6 +326,7 @@ export async function lineageWithPersonas(manager: EntityManager, start: string,
       SELECT p.id, p."parentId", chain.depth + 1 FROM personas p JOIN chain ON p.id = chain."parentId" WHERE chain.depth < :maxDepth
     ) `;
   const rows = await selectComplete(manager, '1 = 1', { startId: byId ? start.toLowerCase() : start, maxDepth }, {
+    shape: byId ? 'lineage by id' : 'lineage by slug',
     with: chain,
     from: 'chain JOIN personas p ON p.id = chain.id',
     extra: 'chain.depth AS "__depth"',
