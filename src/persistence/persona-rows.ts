@@ -307,7 +307,7 @@ export async function lineageOf(manager: EntityManager, start: string, maxDepth:
        WHERE chain.depth < :maxDepth
     )
     SELECT id, "parentId", depth, "isPublic", "createdBy", version FROM chain ORDER BY depth`;
-  const [query, params] = manager.connection.driver.escapeQueryWithParameters(sql, { startId, maxDepth });
+  const [query, params] = statementOf(manager, '', { startId, maxDepth }, { shape: byId ? 'lineage links by id' : 'lineage links by slug' }, () => sql);
   const rows: { id: string; parentId: string | null; depth: number | string; isPublic: boolean | number; createdBy: string; version: number | string }[] = await manager.query(query, params);
   return rows.map((r) => ({ id: r.id, parentId: r.parentId ?? null, depth: Number(r.depth), isPublic: Boolean(r.isPublic), createdBy: r.createdBy, version: Number(r.version) }));
 }
