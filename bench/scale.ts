@@ -473,7 +473,7 @@ async function runPostgres(baseUrl: string): Promise<void> {
 
     const t = Date.now();
     await loadEvents(metrics, ids[1]);
-    await client.query(`INSERT INTO base_events (persona_id, success, latency_ms, rating, at) SELECT $1, g % 10 <> 0, 100 + (g * 7919) % 2900, NULL, now() - (g % 2592000) * interval '1 second' FROM generate_series(1, $2) g`, [ids[1], EVENTS]);
+    await client.query(`INSERT INTO base_events (persona_id, success, latency_ms, rating, at) SELECT $1, g % 10 <> 0, 100 + (g::bigint * 7919) % 2900, NULL, now() - (g % 2592000) * interval '1 second' FROM generate_series(1, $2) g`, [ids[1], EVENTS]);
     await client.query('ANALYZE');
     console.log(`[postgres] loaded ${EVENTS.toLocaleString('en-US')} events in ${((Date.now() - t) / 1000).toFixed(0)} s`);
     await benchMetricsReads('postgres', ds, ids[1], async () => {
