@@ -23,9 +23,11 @@ type Result = { engine: string; name: string; ours: number; baseline: number | n
 const results: Result[] = [];
 const explain = process.argv.includes('--explain');
 const small = process.argv.includes('--small');
-const SIZES = small ? [1_000, 5_000] : [10_000, 100_000];
+/** `--personas N`: the larger list size (the smaller is N / 10); default 100,000 (5,000 with `--small`). */
+const personasArg = process.argv.includes('--personas') ? Number(process.argv[process.argv.indexOf('--personas') + 1]) : NaN;
+const SIZES = Number.isInteger(personasArg) && personasArg >= 100 ? [personasArg / 10, personasArg] : small ? [1_000, 5_000] : [10_000, 100_000];
 const EVENTS = small ? 50_000 : 1_000_000;
-const RUNS = 7;
+const RUNS = 11;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -33,9 +35,9 @@ function median(values: number[]): number {
 }
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
-/** Milliseconds per call: ten calls to warm up, then the median of RUNS calls. */
+/** Milliseconds per call: twenty calls to warm up, then the median of RUNS calls. */
 async function time(fn: () => unknown | Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 10; i++) await fn();
+  for (let i = 0; i < 20; i++) await fn();
   const samples: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const start = process.hrtime.bigint();
@@ -493,13 +495,13 @@ async function runPostgres(baseUrl: string): Promise<void> {
 /** Runs the scale benchmark on both engines (PostgreSQL when reachable) and writes bench/scale-results.json. */
 export async function runScale(pgUrl: string | undefined): Promise<void> {
   const started = Date.now();
-  console.log(`scale benchmark: ${SIZES.map((n) => n.toLocaleString('en-US')).join(' and ')} personas, ${EVENTS.toLocaleString('en-US')} events; median of ${RUNS} calls after 10\n`);
+  console.log(`scale benchmark: ${SIZES.map((n) => n.toLocaleString('en-US')).join(' and ')} personas, ${EVENTS.toLocaleString('en-US')} events; median of ${RUNS} calls after 20\n`);
   if (!process.argv.includes('--postgres-only')) await runSqlite();
   if (pgUrl && !process.argv.includes('--sqlite-only')) await runPostgres(pgUrl);
   else if (!pgUrl) console.log('skip  PostgreSQL: no server at PERSONAS_TEST_PG_URL (or 127.0.0.1:5432)');
   const goals = results.filter((r) => r.met !== null);
   console.log(`\n${goals.filter((r) => r.met).length} of ${goals.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (!small && !process.argv.includes('--postgres-only') && !process.argv.includes('--sqlite-only')) {
+  if (!small && Number.isNaN(personasArg) && !process.argv.includes('--postgres-only') && !process.argv.includes('--sqlite-only')) {
     writeFileSync(join(__dirname, '..', '..', 'bench', 'scale-results.json'), `${JSON.stringify(results, null, 2)}\n`);
   }
 }
