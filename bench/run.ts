@@ -634,7 +634,13 @@ async function main(): Promise<void> {
   console.log(`\n${all.filter((r) => r.met).length} of ${all.length} goals met in ${((Date.now() - started) / 1000).toFixed(0)} s${partial ? ' (partial run: results not written)' : `; wrote ${file}`}`);
 }
 
-(process.argv.includes('--child') ? child() : main()).catch((error) => {
+/** `--scale`: the scale benchmark of bench/scale.ts instead of the groups above (never in the quick run). */
+async function scale(): Promise<void> {
+  const { runScale } = await import('./scale');
+  await runScale(await pgUrl());
+}
+
+(process.argv.includes('--scale') ? scale() : process.argv.includes('--child') ? child() : main()).catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });

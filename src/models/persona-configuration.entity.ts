@@ -40,14 +40,15 @@ function ChildList(type: () => Function, max: number): PropertyDecorator {
  */
 @Entity('personas')
 // The list indexes (docs/scaling.md): the default sort for admins, an owner's own rows and public
-// rows in name order, and the most used other sort; the trigram indexes behind search exist on
-// PostgreSQL only and are made by the migration (TypeORM leaves them alone).
+// rows in name order, and the most used other sort; the trigram indexes behind search and the GIN
+// index on the tags exist on PostgreSQL only and are made by the migration (TypeORM leaves them alone).
 @Index(['name', 'id'])
 @Index(['createdBy', 'name', 'id'])
 @Index('IDX_personas_public_name', ['name', 'id'], { where: '"isPublic" = true' })
 @Index(['updatedAt', 'id'])
 @Index('IDX_personas_name_trgm', { synchronize: false })
 @Index('IDX_personas_slug_trgm', { synchronize: false })
+@Index('IDX_personas_tags_gin', { synchronize: false })
 export class PersonaConfiguration extends Model {
   /** UUID; assigned by the store, accepted on input so a stored persona's JSON round-trips. */
   @IdField()

@@ -17,14 +17,14 @@ export class PersonaLatencyBin {
   @JoinColumn({ name: 'personaId' })
   persona?: Relation<PersonaConfiguration>;
 
-  @PrimaryColumn({ type: 'integer' })
-  version!: number;
-
   @PrimaryColumn({ type: 'smallint' })
   grain!: number;
 
   @PrimaryColumn({ type: Date })
   bucketAt!: Date;
+
+  @PrimaryColumn({ type: 'integer' })
+  version!: number;
 
   /** Lower bound of the bin, ms. */
   @PrimaryColumn({ type: 'integer' })

@@ -18,15 +18,15 @@ export class PersonaMetricRollup {
   @JoinColumn({ name: 'personaId' })
   persona?: Relation<PersonaConfiguration>;
 
-  @PrimaryColumn({ type: 'integer' })
-  version!: number;
-
   /** 0 all time, 1 day, 2 hour. */
   @PrimaryColumn({ type: 'smallint' })
   grain!: number;
 
   @PrimaryColumn({ type: Date })
   bucketAt!: Date;
+
+  @PrimaryColumn({ type: 'integer' })
+  version!: number;
 
   @PrimaryColumn({ type: 'smallint' })
   shard!: number;

@@ -2,9 +2,10 @@ import { Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 't
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /**
- * One tag of one persona: the side table that `PersonaStore.list({ tag })` finds personas through
- * (an index lookup instead of reading every row's JSON). Kept in step with `personas.tags` by the
- * store's writes (persona-rows.ts).
+ * One tag of one persona, on SQLite: the side table that `PersonaStore.list({ tag })` finds
+ * personas through (an index lookup instead of reading every row's JSON). Kept in step with
+ * `personas.tags` by the store's writes (persona-rows.ts). On PostgreSQL the table exists but
+ * stays empty: a GIN index on the tags serves the same filter.
  */
 @Entity('persona_tags')
 @Index(['tag', 'personaId'])

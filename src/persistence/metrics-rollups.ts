@@ -20,6 +20,13 @@ const DAY_MS = 86_400_000;
  */
 export const DEFAULT_SHARDS = 16;
 
+/**
+ * Histogram bins are spread over fewer rows than the counters (shard modulo 4): a bucket has up to
+ * ~75 bins per version, and 16 shards of them made `series(hour, 7 days)` read 200,000 rows
+ * (38 ms on PostgreSQL); 4 keep it near 50,000 while writers of one latency still spread.
+ */
+export const BIN_SHARDS = 4;
+
 /** Events below this latency (ms) have a bin of their own: p95 is exact there. */
 const EXACT_BELOW = 32;
 
@@ -217,6 +224,8 @@ export function postgresWrite(personaId: string, events: RollupEvent[], shard: n
   ];
   params.push(shard);
   const s = `$${params.length}::smallint`;
+  params.push(shard % BIN_SHARDS);
+  const bs = `$${params.length}::smallint`;
   const sql = `WITH lk AS (SELECT pg_advisory_xact_lock_shared($2, hashtext($1)) AS l),
   p AS (SELECT pe.id FROM personas pe, lk WHERE pe.id = $1::uuid FOR KEY SHARE OF pe),
   l AS (INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')})
@@ -225,7 +234,7 @@ export function postgresWrite(personaId: string, events: RollupEvent[], shard: n
         SELECT p.id, u.v, u.g, u.b, ${s}, u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.la FROM p, unnest(${r.join(', ')}) AS u(v, g, b, c1, c2, c3, c4, c5, c6, c7, la)
         ${rollupUpdate(true)}),
   b AS (INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
-        SELECT p.id, u.v, u.g, u.b, u.bin, ${s}, u.n, u.mx FROM p, unnest(${b.join(', ')}) AS u(v, g, b, bin, n, mx)
+        SELECT p.id, u.v, u.g, u.b, u.bin, ${bs}, u.n, u.mx FROM p, unnest(${b.join(', ')}) AS u(v, g, b, bin, n, mx)
         ${binUpdate(true)})
   SELECT COUNT(*) AS found FROM p`;
   return [sql, params];
@@ -257,7 +266,7 @@ export async function sqliteWrite(manager: EntityManager, personaId: string, eve
   await insert(
     'persona_latency_bins',
     BIN_COLUMNS,
-    bins.map((x) => [personaId, x.version, x.grain, d(x.bucketAt), x.bin, shard, x.count, x.maxMs]),
+    bins.map((x) => [personaId, x.version, x.grain, d(x.bucketAt), x.bin, shard % BIN_SHARDS, x.count, x.maxMs]),
     binUpdate(false),
   );
 }

@@ -247,22 +247,24 @@ export async function insertPersonas(manager: EntityManager, personas: PersonaCo
 }
 
 /**
- * The rows lists find personas through, besides the persona row: one per tag (`persona_tags`)
- * and, on SQLite, the name and slug in the FTS5 trigram table `persona_search` (PostgreSQL
- * searches the persona row itself through trigram indexes).
+ * The rows SQLite lists find personas through, besides the persona row: one per tag
+ * (`persona_tags`) and the name and slug in the FTS5 trigram table `persona_search`. PostgreSQL
+ * needs neither: a GIN index on the tags and trigram indexes on name and slug cover the persona
+ * row itself (docs/scaling.md says why).
  */
 async function insertListRows(manager: EntityManager, personas: PersonaConfiguration[]): Promise<void> {
-  await insertRows(manager, PersonaTagRow, personas.flatMap((p) => (p.tags ?? []).map((tag) => ({ personaId: p.id, tag }))));
   if (manager.connection.options.type === 'postgres') return;
+  await insertRows(manager, PersonaTagRow, personas.flatMap((p) => (p.tags ?? []).map((tag) => ({ personaId: p.id, tag }))));
   for (const part of chunk(personas, 5000)) {
     await manager.query(`INSERT INTO persona_search (personaId, name, slug) VALUES ${part.map(() => '(?, ?, ?)').join(', ')}`, part.flatMap((p) => [p.id, p.name, p.slug]));
   }
 }
 
-/** Removes the list rows of a persona (its tags go with it by foreign key too; the SQLite search row does not). */
+/** Removes the SQLite list rows of a persona (its tags would go with it by foreign key too; the search row would not). */
 export async function deleteListRows(manager: EntityManager, personaId: string): Promise<void> {
+  if (manager.connection.options.type === 'postgres') return;
   await manager.createQueryBuilder().delete().from(PersonaTagRow).where('personaId = :id', { id: personaId }).execute();
-  if (manager.connection.options.type !== 'postgres') await manager.query('DELETE FROM persona_search WHERE personaId = ?', [personaId]);
+  await manager.query('DELETE FROM persona_search WHERE personaId = ?', [personaId]);
 }
 
 /** The values a persona row holds beyond its fields: the paths of the fields its author set. */

@@ -128,7 +128,7 @@ function lowerFunction(qb: SelectQueryBuilder<ObjectLiteral>): string {
 
 /** How a kind of list finds rows by tag and by text, beyond the columns of its own row. */
 export type ListSources = {
-  /** SQL of the ids having the tag `:tag` (a side table); without it, tags are read from the row's JSON. */
+  /** SQLite: SQL of the ids having the tag `:tag` (a side table); without it, tags are read from the row's JSON. */
   tagIds?: string;
   /** SQLite: an FTS5 trigram table (`personaId`, `name`, `slug`) that narrows a search of 3 characters or more. */
   searchTable?: string;
@@ -161,8 +161,9 @@ export async function runListQuery<T extends ObjectLiteral>(
     if (value !== undefined) qb.andWhere(`${a}.${column} = :eq_${column}`, { [`eq_${column}`]: value });
   }
   if (filter.tag !== undefined) {
-    if (sources.tagIds) qb.andWhere(`${a}.id IN (${sources.tagIds})`, { tag: filter.tag });
-    else if (postgres) qb.andWhere(`CAST(${a}.tags AS jsonb) @> CAST(:tagJson AS jsonb)`, { tagJson: JSON.stringify([filter.tag]) });
+    // PostgreSQL: the expression GIN index on CAST(tags AS jsonb) (personas) serves this, and the planner may also walk the sort index and filter.
+    if (postgres) qb.andWhere(`CAST(${a}.tags AS jsonb) @> CAST(:tagJson AS jsonb)`, { tagJson: JSON.stringify([filter.tag]) });
+    else if (sources.tagIds) qb.andWhere(`${a}.id IN (${sources.tagIds})`, { tag: filter.tag });
     else qb.andWhere(`EXISTS (SELECT 1 FROM json_each(${a}.tags) WHERE json_each.value = :tag)`, { tag: filter.tag });
   }
   if (filter.search !== undefined) {

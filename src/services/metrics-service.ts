@@ -12,7 +12,6 @@ import {
   deltasOf,
   GRAIN,
   lockPersonaMetrics,
-  p95FromBins,
   parseDate,
   postgresWrite,
   rebuildRollups,
@@ -436,12 +435,12 @@ export class MetricsService {
       const persona = await this.findPersona(manager, personaId, actor);
       const visible = actor ? await readableVersions(manager, persona, actor) : null;
       const rows = await this.rollupSums(manager, persona.id, GRAIN.total, 'version', {});
-      const bins = await this.binSums(manager, persona.id, GRAIN.total, 'version', {});
+      const p95 = await this.p95s(manager, persona.id, GRAIN.total, 'version', {});
       const out: VersionMetrics[] = [];
       for (const [version, row] of rows) {
         if (version === 0 || !canSeeVersion(visible, version)) continue;
         const metrics = this.metricsOf(persona.id, row);
-        metrics.p95ResponseTimeMs = p95FromBins(bins.get(version) ?? [], INTERACTION_LIMITS.maxLatencyMs);
+        metrics.p95ResponseTimeMs = p95.get(version) ?? null;
         out.push({ version, metrics });
       }
       return out.sort((a, b) => a.version - b.version);
@@ -468,13 +467,13 @@ export class MetricsService {
       const grain = size === BUCKET_MS.hour ? GRAIN.hour : GRAIN.day;
       const where = { from: new Date(start), to: new Date(end), version };
       const rows = await this.rollupSums(manager, persona.id, grain, 'bucket', where);
-      const bins = await this.binSums(manager, persona.id, grain, 'bucket', where);
+      const p95s = await this.p95s(manager, persona.id, grain, 'bucket', where);
       const points = this.emptySeries(start, size, count);
       for (const [time, row] of rows) {
         const i = Math.round((time - start) / size);
         if (!(i >= 0 && i < count)) continue;
         const m = this.metricsOf(persona.id, row);
-        const p95 = p95FromBins(bins.get(time) ?? [], INTERACTION_LIMITS.maxLatencyMs);
+        const p95 = p95s.get(time) ?? null;
         points[i] = { at: points[i].at, interactions: m.totalInteractions, successRate: m.successRate, averageResponseTimeMs: m.averageResponseTimeMs, p95ResponseTimeMs: p95, averageRating: m.averageRating };
       }
       return points;
@@ -575,9 +574,9 @@ export class MetricsService {
   /** The all-time totals of a persona with p95, as a PersonaMetrics. */
   private async totals(manager: EntityManager, personaId: string): Promise<PersonaMetrics> {
     const rows = await this.rollupSums(manager, personaId, GRAIN.total, null, {});
-    const bins = await this.binSums(manager, personaId, GRAIN.total, null, {});
+    const p95 = await this.p95s(manager, personaId, GRAIN.total, null, {});
     const metrics = this.metricsOf(personaId, rows.get(0) ?? {});
-    metrics.p95ResponseTimeMs = p95FromBins(bins.get(0) ?? [], INTERACTION_LIMITS.maxLatencyMs);
+    metrics.p95ResponseTimeMs = p95.get(0) ?? null;
     return metrics;
   }
 
@@ -619,21 +618,26 @@ export class MetricsService {
     return out;
   }
 
-  /** Summed histogram bins of one grain, ascending, per version, per bucket, or all in one (key 0). */
-  private async binSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, { bin: number; count: number; maxMs: number }[]>> {
+  /**
+   * The p95 latency of each group (version, bucket, or all in one: key 0) of one grain, computed in
+   * SQL from the summed histogram bins, so one row per group crosses the wire: the largest latency
+   * of the bin holding the ⌈0.95·n⌉-th event (the rule of `p95FromBins`).
+   */
+  private async p95s(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, number>> {
     const [condition, params] = this.rollupWhere(personaId, grain, where);
     const key = this.groupKey(group);
+    const rank = this.postgres ? 'FLOOR((95 * w.total + 99) / 100)' : '((95 * w.total + 99) / 100)';
     const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
-      `SELECT ${key} AS grp, r.bin AS bin, ${sumSql(this.postgres, 'r."count"')} AS n, MAX(r."maxMs") AS mx
-         FROM persona_latency_bins r WHERE ${condition} GROUP BY ${group ? `${key}, ` : ''}r.bin ORDER BY ${group ? `${key}, ` : ''}r.bin`,
+      `SELECT w.grp AS grp, w.mx AS mx FROM (
+         SELECT b.grp, b.n, b.mx, SUM(b.n) OVER (PARTITION BY b.grp ORDER BY b.bin) AS cum, SUM(b.n) OVER (PARTITION BY b.grp) AS total
+           FROM (SELECT ${key} AS grp, r.bin AS bin, SUM(r."count") AS n, MAX(r."maxMs") AS mx
+                   FROM persona_latency_bins r WHERE ${condition} GROUP BY ${group ? `${key}, ` : ''}r.bin) b
+       ) w WHERE w.cum >= ${rank} AND w.cum - w.n < ${rank}`,
       params,
     );
-    const out = new Map<number, { bin: number; count: number; maxMs: number }[]>();
+    const out = new Map<number, number>();
     for (const row of (await manager.query(sql, values)) as Record<string, unknown>[]) {
-      const k = this.keyOf(group, row.grp);
-      const list = out.get(k) ?? [];
-      list.push({ bin: Number(row.bin), count: counterFromSum(row.n), maxMs: Number(row.mx) });
-      out.set(k, list);
+      out.set(this.keyOf(group, row.grp), Math.min(Math.max(Number(row.mx), 0), INTERACTION_LIMITS.maxLatencyMs));
     }
     return out;
   }

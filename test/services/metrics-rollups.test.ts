@@ -68,6 +68,27 @@ describeEachEngine('metrics rollups', (ctx) => {
     }
   });
 
+  it('p95 computed in SQL from the bins follows the same rule as p95FromBins, whatever the latencies (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 86_400_000 }), { minLength: 1, maxLength: 60 }), async (latencies) => {
+        await ctx.ds.query('DELETE FROM persona_metric_rollups');
+        await ctx.ds.query('DELETE FROM persona_latency_bins');
+        await metrics.recordInteractions(latencies.map((latencyMs) => ({ personaId: a, success: true, latencyMs })));
+        const bins = new Map<number, { bin: number; count: number; maxMs: number }>();
+        for (const ms of latencies) {
+          const b = bins.get(latencyBin(ms)) ?? { bin: latencyBin(ms), count: 0, maxMs: 0 };
+          b.count += 1;
+          b.maxMs = Math.max(b.maxMs, ms);
+          bins.set(b.bin, b);
+        }
+        const expected = p95FromBins([...bins.values()].sort((x, y) => x.bin - y.bin), 86_400_000);
+        expect((await metrics.get(a)).p95ResponseTimeMs).toBe(expected);
+        expect((await metrics.byVersion(a))[0].metrics.p95ResponseTimeMs).toBe(expected);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
   it('records a batch over several personas in one go, each event at its persona', async () => {
     await metrics.recordInteractions([
       { personaId: a, success: true, latencyMs: 10, rating: 5 },

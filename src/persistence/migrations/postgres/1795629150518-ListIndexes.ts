@@ -12,8 +12,8 @@ export class ListIndexes1795629150518 implements MigrationInterface {
         await queryRunner.query(`CREATE INDEX "IDX_19d87c6ca1f706bde4c54413f5" ON "personas"  ("createdBy", "name", "id") `);
         await queryRunner.query(`CREATE INDEX "IDX_eb9bc0e91e97119ae84b3dfad1" ON "personas"  ("name", "id") `);
         await queryRunner.query(`ALTER TABLE "persona_tags" ADD CONSTRAINT "FK_0640e678f12637e8a65ef736c47" FOREIGN KEY ("personaId") REFERENCES "personas"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
-        // The tags of the personas already stored.
-        await queryRunner.query(`INSERT INTO "persona_tags" ("personaId", "tag") SELECT DISTINCT p."id", t.tag FROM "personas" p CROSS JOIN LATERAL json_array_elements_text(p."tags"::json) AS t(tag)`);
+        // Tag filters: a GIN index on the tags as jsonb (persona_tags is SQLite's tag index and stays empty here).
+        await queryRunner.query(`CREATE INDEX "IDX_personas_tags_gin" ON "personas" USING gin (CAST("tags" AS jsonb))`);
         // Search through trigram indexes when pg_trgm can be had (trusted since PostgreSQL 13: the
         // database owner may create it). Without it search still works, as a scan (docs/scaling.md).
         await queryRunner.query(`DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm unavailable (%): persona search scans instead of using trigram indexes', SQLERRM; END $$`);
@@ -24,6 +24,7 @@ export class ListIndexes1795629150518 implements MigrationInterface {
     }
 
     public async down(queryRunner: QueryRunner): Promise<void> {
+        await queryRunner.query(`DROP INDEX IF EXISTS "public"."IDX_personas_tags_gin"`);
         await queryRunner.query(`DROP INDEX IF EXISTS "public"."IDX_personas_slug_trgm"`);
         await queryRunner.query(`DROP INDEX IF EXISTS "public"."IDX_personas_name_trgm"`);
         await queryRunner.query(`ALTER TABLE "persona_tags" DROP CONSTRAINT "FK_0640e678f12637e8a65ef736c47"`);
