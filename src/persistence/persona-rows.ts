@@ -172,7 +172,7 @@ function fieldPathsPlan(stored: unknown): FieldPathsPlan {
  * text is neither rebuilt nor re-escaped. `shape` (default `where`) must name the template's text;
  * numbers are part of the key, since SQLite's escaping writes them into the SQL.
  */
-const statements = new WeakMap<object, Map<string, { sql: string; order: string[] }>>();
+const statements = new WeakMap<object, Map<string, { sql: string; order: { name: string; index?: number }[] }>>();
 const SENTINEL = '\u0000param:';
 
 function statementOf(
@@ -184,23 +184,37 @@ function statementOf(
 ): [string, unknown[]] {
   const driver = manager.connection.driver;
   const names = Object.keys(parameters);
-  const simple = names.every((n) => typeof parameters[n] === 'string' || (typeof parameters[n] === 'number' && Number.isFinite(parameters[n])));
+  const isText = (v: unknown) => typeof v === 'string';
+  const simple = names.every((n) => {
+    const v = parameters[n];
+    return isText(v) || (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every(isText));
+  });
   const shaped = options.shape !== undefined || (options.with ?? options.from ?? options.extra ?? options.orderBy) === undefined;
   if (!simple || !shaped) return driver.escapeQueryWithParameters(template(), parameters);
-  const numbers = names.filter((n) => typeof parameters[n] === 'number');
-  const key = numbers.length ? `${options.shape ?? where}|${numbers.map((n) => `${n}=${parameters[n]}`).join('|')}` : (options.shape ?? where);
+  // Numbers are written into SQLite's SQL, and a list's length decides its placeholders: both are part of the key.
+  const varying = names.filter((n) => !isText(parameters[n]));
+  const key = varying.length ? `${options.shape ?? where}|${varying.map((n) => `${n}=${Array.isArray(parameters[n]) ? `[${(parameters[n] as unknown[]).length}]` : parameters[n]}`).join('|')}` : (options.shape ?? where);
   let byKey = statements.get(manager.connection);
   if (!byKey) statements.set(manager.connection, (byKey = new Map()));
   let entry = byKey.get(key);
   if (!entry) {
-    // Escape once with a marker in place of each string, to learn where each parameter goes.
-    const marked = Object.fromEntries(names.map((n) => [n, typeof parameters[n] === 'string' ? `${SENTINEL}${n}` : parameters[n]]));
+    // Escape once with a marker in place of each string (and each string of a list), to learn where each goes.
+    const marked = Object.fromEntries(
+      names.map((n) => {
+        const v = parameters[n];
+        return [n, isText(v) ? `${SENTINEL}${n}` : Array.isArray(v) ? v.map((_, i) => `${SENTINEL}${n}#${i}`) : v];
+      }),
+    );
     const [sql, params] = driver.escapeQueryWithParameters(template(), marked);
-    const order = params.map((p) => (typeof p === 'string' && p.startsWith(SENTINEL) ? p.slice(SENTINEL.length) : undefined));
-    if (order.some((n) => n === undefined) || byKey.size >= 1_000) return driver.escapeQueryWithParameters(template(), parameters);
-    byKey.set(key, (entry = { sql, order: order as string[] }));
+    const order = params.map((p) => {
+      if (typeof p !== 'string' || !p.startsWith(SENTINEL)) return undefined;
+      const [name, index] = p.slice(SENTINEL.length).split('#');
+      return { name, index: index === undefined ? undefined : Number(index) };
+    });
+    if (order.some((o) => o === undefined) || byKey.size >= 1_000) return driver.escapeQueryWithParameters(template(), parameters);
+    byKey.set(key, (entry = { sql, order: order as { name: string; index?: number }[] }));
   }
-  return [entry.sql, entry.order.map((n) => parameters[n])];
+  return [entry.sql, entry.order.map(({ name, index }) => (index === undefined ? parameters[name] : (parameters[name] as unknown[])[index]))];
 }
 
 /** The persona with this id (UUID shape) or slug, complete, or null, in one query. No access check. */
