@@ -64,6 +64,8 @@ const listQueries = (sortKeys: readonly string[], extra: Query[]): Query[] => [
   idOrSlugQuery('limit', 'page size', { type: 'integer', minimum: 1, maximum: 500, default: 50 }),
   idOrSlugQuery('offset', 'items to skip', { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 }),
   idOrSlugQuery('orderBy', 'sort key, `-` in front for descending', { type: 'string', enum: sortKeys.flatMap((k) => [k, `-${k}`]), default: 'name' }),
+  idOrSlugQuery('cursor', "the previous page's `nextCursor`: the page after it, by keyset (offset must be 0)", { type: 'string', maxLength: 1_000 }),
+  idOrSlugQuery('withTotal', '`false`: count nothing (`total` is null), for large lists', { type: 'boolean', default: true }),
   ...extra,
 ];
 
@@ -361,8 +363,24 @@ export function openApiComponents(): Record<string, Schema> {
       },
       additionalProperties: false,
     },
-    PersonaPage: { type: 'object', required: ['items', 'total'], properties: { items: arrayOf(ref('PersonaConfiguration')), total: { type: 'integer', minimum: 0 } } },
-    TemplatePage: { type: 'object', required: ['items', 'total'], properties: { items: arrayOf(ref('PersonaTemplate')), total: { type: 'integer', minimum: 0 } } },
+    PersonaPage: {
+      type: 'object',
+      required: ['items', 'total', 'nextCursor'],
+      properties: {
+        items: arrayOf(ref('PersonaConfiguration')),
+        total: { type: ['integer', 'null'], minimum: 0, description: 'all matching items; null with withTotal=false' },
+        nextCursor: { type: ['string', 'null'], description: 'pass as cursor for the next page; null on the last page' },
+      },
+    },
+    TemplatePage: {
+      type: 'object',
+      required: ['items', 'total', 'nextCursor'],
+      properties: {
+        items: arrayOf(ref('PersonaTemplate')),
+        total: { type: ['integer', 'null'], minimum: 0, description: 'all matching items; null with withTotal=false' },
+        nextCursor: { type: ['string', 'null'], description: 'pass as cursor for the next page; null on the last page' },
+      },
+    },
     ResolvedPersona: {
       type: 'object',
       required: ['persona', 'lineage', 'provenance'],

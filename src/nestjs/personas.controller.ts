@@ -22,7 +22,7 @@ function listFilter(query: Record<string, string | string[]>): PersonaListFilter
   for (const [key, raw] of Object.entries(query)) {
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (key === 'limit' || key === 'offset') out[key] = /^\d+$/.test(value) ? Number(value) : value;
-    else if (key === 'isPublic') out[key] = value === 'true' ? true : value === 'false' ? false : value;
+    else if (key === 'isPublic' || key === 'withTotal') out[key] = value === 'true' ? true : value === 'false' ? false : value;
     else if (key === 'owner') out.createdBy = value;
     else out[key] = value;
   }
@@ -82,7 +82,7 @@ export class PersonasController {
   @Get()
   async list(@Query() query: Record<string, string | string[]>, @CurrentActor() actor: Actor): Promise<Json> {
     const page = await this.store.list(listFilter(query), actor);
-    return { items: page.items.map((p) => toPlain(p)), total: page.total };
+    return { items: page.items.map((p) => toPlain(p)), total: page.total, nextCursor: page.nextCursor };
   }
 
   @Get(':idOrSlug')

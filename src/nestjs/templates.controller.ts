@@ -18,9 +18,9 @@ export class TemplatesController {
   async list(@Query() query: Record<string, string>, @CurrentActor() actor: Actor): Promise<Json> {
     const filter: Record<string, unknown> = { ...query };
     for (const key of ['limit', 'offset']) if (typeof filter[key] === 'string' && /^\d+$/.test(filter[key] as string)) filter[key] = Number(filter[key]);
-    if (filter.isPublic === 'true' || filter.isPublic === 'false') filter.isPublic = filter.isPublic === 'true';
+    for (const key of ['isPublic', 'withTotal']) if (filter[key] === 'true' || filter[key] === 'false') filter[key] = filter[key] === 'true';
     const page = await this.templates.listTemplates(filter as TemplateListFilter, actor);
-    return { items: page.items.map((t) => toPlain(t)), total: page.total };
+    return { items: page.items.map((t) => toPlain(t)), total: page.total, nextCursor: page.nextCursor };
   }
 
   @Post()

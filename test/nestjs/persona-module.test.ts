@@ -72,6 +72,23 @@ describeEachEngine('PersonaModule REST API', (ctx) => {
     expect(denied.body.code).toBe('ACCESS_DENIED');
   });
 
+  it('GET /personas pages by cursor (nextCursor) and counts nothing with withTotal=false; templates too', async () => {
+    for (const n of [1, 2, 3]) await request(url).post('/personas').set(alice).send({ name: `Paged ${n}`, slug: `paged-${n}`, tags: ['paged'] }).expect(201);
+    const first = (await request(url).get('/personas?tag=paged&limit=2&orderBy=name&withTotal=false').set(alice).expect(200)).body;
+    expect(first.total).toBeNull();
+    expect(first.items.map((p: { slug: string }) => p.slug)).toEqual(['paged-1', 'paged-2']);
+    expect(typeof first.nextCursor).toBe('string');
+    const second = (await request(url).get(`/personas?tag=paged&limit=2&orderBy=name&cursor=${encodeURIComponent(first.nextCursor)}`).set(alice).expect(200)).body;
+    expect(second).toMatchObject({ total: 3, nextCursor: null, items: [expect.objectContaining({ slug: 'paged-3' })] });
+    // Bob sees none of Alice's private personas, whatever cursor he sends.
+    expect((await request(url).get(`/personas?tag=paged&cursor=${encodeURIComponent(first.nextCursor)}`).set(bob).expect(200)).body.items).toEqual([]);
+    expect((await request(url).get('/personas?cursor=not-a-cursor').set(alice).expect(400)).body.issues[0].path).toBe('cursor');
+    expect((await request(url).get('/personas?withTotal=maybe').set(alice).expect(400)).body.issues[0].path).toBe('withTotal');
+    const templates = (await request(url).get('/templates?withTotal=false&limit=1').set(alice).expect(200)).body;
+    expect(templates).toMatchObject({ total: null });
+    expect('nextCursor' in templates).toBe(true);
+  });
+
   it('PATCH honours If-Match (412 when stale) or expectedVersion in the body (409 with versions)', async () => {
     await request(url).post('/personas').set(alice).send(technical()).expect(201);
     const v2 = await request(url).patch('/personas/technical-assistant').set(alice).set('If-Match', '"1"').send({ responseStyle: { tone: 'dry' } }).expect(200);

@@ -643,7 +643,10 @@ export interface components {
         };
         PersonaPage: {
             items: components["schemas"]["PersonaConfiguration"][];
-            total: number;
+            /** @description pass as cursor for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description all matching items; null with withTotal=false */
+            total: number | null;
         };
         /** @description Any of the fields of a persona, with the version the change is based on and a change message. */
         PersonaPatch: {
@@ -814,7 +817,10 @@ export interface components {
         };
         TemplatePage: {
             items: components["schemas"]["PersonaTemplate"][];
-            total: number;
+            /** @description pass as cursor for the next page; null on the last page */
+            nextCursor: string | null;
+            /** @description all matching items; null with withTotal=false */
+            total: number | null;
         };
         ValidationError: {
             /** @description stable error code, e.g. PERSONA_NOT_FOUND */
@@ -887,6 +893,8 @@ export interface operations {
     Personas_list: {
         parameters: {
             query?: {
+                /** @description the previous page's `nextCursor`: the page after it, by keyset (offset must be 0) */
+                cursor?: string;
                 /** @description only public (true) or private (false) items */
                 isPublic?: boolean;
                 /** @description page size */
@@ -903,6 +911,8 @@ export interface operations {
                 status?: "active" | "inactive" | "draft" | "archived";
                 /** @description only items with this tag */
                 tag?: string;
+                /** @description `false`: count nothing (`total` is null), for large lists */
+                withTotal?: boolean;
             };
             header?: never;
             path?: never;
@@ -2424,6 +2434,8 @@ export interface operations {
             query?: {
                 /** @description only templates of this category */
                 category?: string;
+                /** @description the previous page's `nextCursor`: the page after it, by keyset (offset must be 0) */
+                cursor?: string;
                 /** @description only public (true) or private (false) items */
                 isPublic?: boolean;
                 /** @description page size */
@@ -2438,6 +2450,8 @@ export interface operations {
                 search?: string;
                 /** @description only items with this tag */
                 tag?: string;
+                /** @description `false`: count nothing (`total` is null), for large lists */
+                withTotal?: boolean;
             };
             header?: never;
             path?: never;
