@@ -15,6 +15,10 @@ export type ServeOptions = {
 };
 
 /** Largest JSON request body `persona serve` accepts (a card PNG in base64 fits). */
+/** What a request without a valid token gets, as the API's own 401 (src/nestjs/http.ts). */
+const UNAUTHENTICATED_BODY = { statusCode: 401, code: 'UNAUTHENTICATED', message: 'not authenticated: send Authorization: Bearer <token>' };
+type UnauthenticatedReply = { setHeader(name: string, value: string): void; status(code: number): { json(body: unknown): void } };
+
 export const SERVE_BODY_LIMIT = '10mb';
 
 /** The actor of the generated admin token. */
@@ -100,6 +104,14 @@ export async function serve(ctx: CliContext, options: ServeOptions): Promise<num
   // First in the chain: every response, the 401s and 404s included, carries the security headers.
   express.use(securityHeaders());
   express.get('/', (_req: unknown, res: { redirect(status: number, url: string): void }) => res.redirect(302, '/console/'));
+  // A request with a body and no valid token is answered 401 before its body is read: parsing
+  // up to 10 MB of JSON is work only an authenticated caller may make the server do.
+  express.use((req: { method: string; headers: Record<string, string | string[] | undefined> }, res: UnauthenticatedReply, next: () => void) => {
+    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || req.method === 'GET' || req.method === 'HEAD' || resolver(req as never)) return next();
+    res.setHeader('Connection', 'close');
+    res.status(401).json(UNAUTHENTICATED_BODY);
+  });
   let app: INestApplication | undefined;
   try {
     // No CORS: the console is served from this origin; nothing else is meant to call from a browser.
