@@ -1,6 +1,6 @@
-import Form from '@rjsf/core';
-import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
-import { ReactNode, useState } from 'react';
+import Form, { type FormProps } from '@rjsf/core';
+import type { ErrorSchema } from '@rjsf/utils';
+import { useState } from 'react';
 import { ApiError } from '../api/client';
 import type { Json, ValidationIssue } from '../api/types';
 import { issuesToErrorSchema } from '../forms/issues';
@@ -9,36 +9,24 @@ import { validator } from '../forms/validator';
 /**
  * An rjsf form checked in the browser as every form of the console is (no HTML5 validation, focus on
  * the first error, errors shown in the form rather than logged), with the server's issues
- * (`extraErrors`, from {@link useSubmitErrors}) shown at their fields.
+ * (`extraErrors`, from {@link useSubmitErrors}) shown at their fields; `onChange` and `onSubmit`
+ * get the form data. Other rjsf props pass through.
  */
-export function ServerForm({ id, schema, uiSchema, formData, extraErrors, showErrorList, onChange, onSubmit, children }: {
-  id: string;
-  schema: RJSFSchema;
-  uiSchema?: UiSchema;
+export function ServerForm({ onChange, onSubmit, ...props }: Omit<FormProps, 'validator' | 'formData' | 'onChange' | 'onSubmit' | 'onError'> & {
   formData: Json;
-  extraErrors?: ErrorSchema;
-  showErrorList?: false | 'top' | 'bottom';
   onChange: (data: Json) => void;
   onSubmit: (data: Json) => void;
-  children?: ReactNode;
 }) {
   return (
     <Form
-      id={id}
-      schema={schema}
-      uiSchema={uiSchema}
-      formData={formData}
+      {...props}
       validator={validator}
-      extraErrors={extraErrors}
       noHtml5Validate
       focusOnFirstError
       onError={() => undefined /* the errors are shown in the form; rjsf would also log them */}
-      showErrorList={showErrorList}
       onChange={(e) => onChange(e.formData as Json)}
       onSubmit={(e) => onSubmit(e.formData as Json)}
-    >
-      {children}
-    </Form>
+    />
   );
 }
 
