@@ -1,6 +1,6 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../validation/fields';
-import type { PersonaConfiguration } from './persona-configuration.entity';
+import { PersonaRollupKey } from './persona-rollup-key';
 
 /**
  * One bin of the latency histogram of a {@link PersonaMetricRollup} bucket (same key, plus `bin`):
@@ -9,23 +9,7 @@ import type { PersonaConfiguration } from './persona-configuration.entity';
  * 1/16 of its lower bound wide); see `latencyBin` in metrics-rollups.ts.
  */
 @Entity('persona_latency_bins')
-export class PersonaLatencyBin {
-  @PrimaryColumn({ type: 'uuid' })
-  personaId!: string;
-
-  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'personaId' })
-  persona?: Relation<PersonaConfiguration>;
-
-  @PrimaryColumn({ type: 'smallint' })
-  grain!: number;
-
-  @PrimaryColumn({ type: Date })
-  bucketAt!: Date;
-
-  @PrimaryColumn({ type: 'integer' })
-  version!: number;
-
+export class PersonaLatencyBin extends PersonaRollupKey {
   /** Lower bound of the bin, ms. */
   @PrimaryColumn({ type: 'integer' })
   bin!: number;

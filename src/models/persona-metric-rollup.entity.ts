@@ -1,6 +1,6 @@
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '../validation/fields';
-import type { PersonaConfiguration } from './persona-configuration.entity';
+import { PersonaRollupKey } from './persona-rollup-key';
 
 /**
  * The counters of one persona's interactions in one time bucket, for one version, in one shard:
@@ -10,24 +10,7 @@ import type { PersonaConfiguration } from './persona-configuration.entity';
  * readers sum the shards. Version 0 holds events recorded before versions were kept.
  */
 @Entity('persona_metric_rollups')
-export class PersonaMetricRollup {
-  @PrimaryColumn({ type: 'uuid' })
-  personaId!: string;
-
-  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'personaId' })
-  persona?: Relation<PersonaConfiguration>;
-
-  /** 0 all time, 1 day, 2 hour. */
-  @PrimaryColumn({ type: 'smallint' })
-  grain!: number;
-
-  @PrimaryColumn({ type: Date })
-  bucketAt!: Date;
-
-  @PrimaryColumn({ type: 'integer' })
-  version!: number;
-
+export class PersonaMetricRollup extends PersonaRollupKey {
   @PrimaryColumn({ type: 'smallint' })
   shard!: number;
 

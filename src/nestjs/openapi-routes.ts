@@ -25,6 +25,16 @@ import { TemplatesController } from './templates.controller';
 type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const arrayOf = (items: Schema): Schema => ({ type: 'array', items });
+/** A page of a cursor-paged list of `item` (GET /personas, GET /templates). */
+const pageOf = (item: string): Schema => ({
+  type: 'object',
+  required: ['items', 'total', 'nextCursor'],
+  properties: {
+    items: arrayOf(ref(item)),
+    total: { type: ['integer', 'null'], minimum: 0, description: 'all matching items; null with withTotal=false' },
+    nextCursor: { type: ['string', 'null'], description: 'pass as cursor for the next page; null on the last page' },
+  },
+});
 
 /** An error answer: its status and when it happens. */
 type ErrorCase = [status: number, description: string];
@@ -363,24 +373,8 @@ export function openApiComponents(): Record<string, Schema> {
       },
       additionalProperties: false,
     },
-    PersonaPage: {
-      type: 'object',
-      required: ['items', 'total', 'nextCursor'],
-      properties: {
-        items: arrayOf(ref('PersonaConfiguration')),
-        total: { type: ['integer', 'null'], minimum: 0, description: 'all matching items; null with withTotal=false' },
-        nextCursor: { type: ['string', 'null'], description: 'pass as cursor for the next page; null on the last page' },
-      },
-    },
-    TemplatePage: {
-      type: 'object',
-      required: ['items', 'total', 'nextCursor'],
-      properties: {
-        items: arrayOf(ref('PersonaTemplate')),
-        total: { type: ['integer', 'null'], minimum: 0, description: 'all matching items; null with withTotal=false' },
-        nextCursor: { type: ['string', 'null'], description: 'pass as cursor for the next page; null on the last page' },
-      },
-    },
+    PersonaPage: pageOf('PersonaConfiguration'),
+    TemplatePage: pageOf('PersonaTemplate'),
     ResolvedPersona: {
       type: 'object',
       required: ['persona', 'lineage', 'provenance'],

@@ -92,6 +92,26 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 }
 
 /**
+ * What both mounts do first: a method other than GET or HEAD goes on to `next`, and the mount path
+ * itself (`/console`) is redirected (308) to it with a slash (`/console/`), so that relative URLs
+ * resolve below it. Returns the request's path below the mount (no query) when the caller is to
+ * answer, else undefined (already answered or passed on).
+ */
+function mountedGetPath(req: Parameters<Middleware>[0], res: ServerResponse, next: () => void, mountPath: string): string | undefined {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    next();
+    return undefined;
+  }
+  if ((req as { originalUrl?: string }).originalUrl?.split('?')[0] === mountPath) {
+    res.statusCode = 308;
+    res.setHeader('Location', `${mountPath}/`);
+    res.end();
+    return undefined;
+  }
+  return (req.url ?? '/').split('?')[0];
+}
+
+/**
  * Serves the console's build under `mountPath` (to be mounted with `app.use(mountPath, …)`, so
  * that `req.url` is relative to it): files as they are (`assets/` hashed, cached for a year),
  * `config.json` from `config`, and `index.html` (its `<base href="/console/">` rewritten to the
@@ -123,14 +143,8 @@ export function consoleMiddleware(options: { mountPath: string; config: ConsoleC
     },
   });
   return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const path = (req.url ?? '/').split('?')[0];
-    // `/console` itself: redirect to `/console/` so that relative URLs resolve below it.
-    if ((req as { originalUrl?: string }).originalUrl?.split('?')[0] === options.mountPath) {
-      res.statusCode = 308;
-      res.setHeader('Location', base);
-      return res.end();
-    }
+    const path = mountedGetPath(req, res, next, options.mountPath);
+    if (path === undefined) return;
     if (path === '/config.json') return send(res, 200, 'application/json; charset=utf-8', configJson);
     const html = indexHtml();
     if (html === undefined) {
@@ -183,13 +197,8 @@ export function swaggerUiMiddleware(options: { mountPath: string; documentUrl: s
   const files = serveStatic(dir, { index: false, redirect: false, fallthrough: true, setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600') });
   const allowed = new Set(['/swagger-ui.css', '/swagger-ui-bundle.js', '/favicon-16x16.png', '/favicon-32x32.png']);
   return (req, res, next) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-    const path = (req.url ?? '/').split('?')[0];
-    if ((req as { originalUrl?: string }).originalUrl?.split('?')[0] === options.mountPath) {
-      res.statusCode = 308;
-      res.setHeader('Location', base);
-      return res.end();
-    }
+    const path = mountedGetPath(req, res, next, options.mountPath);
+    if (path === undefined) return;
     if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', html);
     if (path === '/persona-swagger-init.js') return send(res, 200, 'text/javascript; charset=utf-8', init);
     if (!allowed.has(path)) return send(res, 404, 'text/plain; charset=utf-8', 'not found\n');

@@ -1,20 +1,12 @@
-import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { describeEachEngine } from '../support/engines';
-import { bootRest } from '../support/rest';
+import { restPerSuite } from '../support/rest';
 
 const alice = { 'x-actor-id': 'alice' };
 const bob = { 'x-actor-id': 'bob' };
 
 describeEachEngine('REST API security', (ctx) => {
-  let app: INestApplication;
-  let url: string;
-  beforeAll(async () => {
-    ({ app, url } = await bootRest(ctx.ds));
-  });
-  afterAll(async () => {
-    await app.close();
-  });
+  const rest = restPerSuite(ctx);
 
   it('answers out-of-range list parameters with 400 and the field, never 500', async () => {
     for (const [query, path] of [
@@ -27,7 +19,7 @@ describeEachEngine('REST API security', (ctx) => {
       [`search=${'x'.repeat(300)}`, 'search'],
     ]) {
       for (const route of ['/personas', '/templates']) {
-        const r = await request(url).get(`${route}?${query}`).set(alice);
+        const r = await request(rest.url).get(`${route}?${query}`).set(alice);
         expect([route, query, r.status]).toEqual([route, query, 400]);
         expect(r.body.issues.map((i: { path: string }) => i.path)).toEqual([path]);
       }
@@ -35,23 +27,23 @@ describeEachEngine('REST API security', (ctx) => {
   });
 
   it('hides private-era versions from other readers of /history, and never names their private personas in a 409', async () => {
-    const created = await request(url).post('/personas').set(alice).send({ name: 'P', slug: 'p', instructions: 'private draft' }).expect(201);
-    await request(url).patch('/personas/p').set(alice).set('If-Match', '"1"').send({ isPublic: true, instructions: 'released' }).expect(200);
-    const history = await request(url).get('/personas/p/history').set(bob).expect(200);
+    const created = await request(rest.url).post('/personas').set(alice).send({ name: 'P', slug: 'p', instructions: 'private draft' }).expect(201);
+    await request(rest.url).patch('/personas/p').set(alice).set('If-Match', '"1"').send({ isPublic: true, instructions: 'released' }).expect(200);
+    const history = await request(rest.url).get('/personas/p/history').set(bob).expect(200);
     expect(JSON.stringify(history.body)).not.toContain('private draft');
     expect(history.body.map((h: { version: number }) => h.version)).toEqual([2]);
-    await request(url).post('/personas').set(bob).send({ name: 'Hidden', slug: 'hidden', parentId: created.body.id }).expect(201);
-    const own = await request(url).post('/personas').set(alice).send({ name: 'Own', slug: 'own', parentId: created.body.id }).expect(201);
-    const refused = await request(url).delete('/personas/p').set(alice).expect(409);
+    await request(rest.url).post('/personas').set(bob).send({ name: 'Hidden', slug: 'hidden', parentId: created.body.id }).expect(201);
+    const own = await request(rest.url).post('/personas').set(alice).send({ name: 'Own', slug: 'own', parentId: created.body.id }).expect(201);
+    const refused = await request(rest.url).delete('/personas/p').set(alice).expect(409);
     expect(refused.body.children).toEqual([own.body.id]);
     expect(JSON.stringify(refused.body)).not.toContain('hidden');
   });
 
   it('instantiates a template as a private persona unless the caller asks for public', async () => {
-    await request(url).post('/templates').set(alice).send({ name: 'T', slug: 't', isPublic: true, baseConfiguration: { instructions: 'x' } }).expect(201);
-    const made = await request(url).post('/templates/t/instantiate').set(bob).send({ name: 'Mine', slug: 'mine' }).expect(201);
+    await request(rest.url).post('/templates').set(alice).send({ name: 'T', slug: 't', isPublic: true, baseConfiguration: { instructions: 'x' } }).expect(201);
+    const made = await request(rest.url).post('/templates/t/instantiate').set(bob).send({ name: 'Mine', slug: 'mine' }).expect(201);
     expect(made.body.isPublic).toBe(false);
-    const refused = await request(url).post('/templates').set(bob).send({ name: 'T2', slug: 't2', baseConfiguration: { isPublic: true } }).expect(400);
+    const refused = await request(rest.url).post('/templates').set(bob).send({ name: 'T2', slug: 't2', baseConfiguration: { isPublic: true } }).expect(400);
     expect(refused.body.issues).toContainEqual(expect.objectContaining({ path: 'baseConfiguration.isPublic', constraint: 'identityField' }));
   });
 });

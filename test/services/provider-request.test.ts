@@ -10,18 +10,16 @@ import {
   OpenAIChatBody,
   OpenAIResponsesBody,
   PersonaConfiguration,
-  PersonaValidationError,
   renderSystemPrompt,
   RenderedPrompt,
   toProviderRequest,
 } from '../../src';
 import { fixture } from '../fixtures';
+import { Exact, validationIssues } from '../support/validation';
 
 /** Gemini's REST body as @google/genai types its parts (the SDK has no type for the REST body itself). */
 type GeminiRestBody = { systemInstruction: Content; contents: Content[]; generationConfig: GenerationConfig };
 
-/** True when A is assignable to B and has no top-level key B does not know (what an object literal would be checked for). */
-type Exact<A, B> = A extends B ? (Exclude<keyof A, keyof B> extends never ? true : false) : false;
 const exactlyOpenAIChat: Exact<OpenAIChatBody, ChatCompletionCreateParamsNonStreaming> = true;
 const exactlyOpenAIResponses: Exact<OpenAIResponsesBody, ResponseCreateParamsNonStreaming> = true;
 const exactlyAnthropic: Exact<AnthropicMessagesBody, MessageCreateParamsNonStreaming> = true;
@@ -42,16 +40,6 @@ const conversation = [
   { role: 'assistant' as const, content: 'Which chart?' },
   { role: 'user' as const, content: 'ingress-nginx' },
 ];
-
-function validationIssues(run: () => unknown) {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PersonaValidationError);
-    return (e as PersonaValidationError).issues;
-  }
-  throw new Error('expected a PersonaValidationError');
-}
 
 describe('toProviderRequest', () => {
   describe('bodies type-check against the official SDK types', () => {

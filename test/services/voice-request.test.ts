@@ -1,10 +1,10 @@
 import { DOMParser } from '@xmldom/xmldom';
 import fc from 'fast-check';
 import type { SpeechCreateParams } from 'openai/resources/audio/speech';
-import { escapeXml, GoogleSynthesizeBody, OpenAISpeechBody, PersonaConfiguration, PersonaValidationError, PollySynthesizeBody, voiceRequest } from '../../src';
+import { escapeXml, GoogleSynthesizeBody, OpenAISpeechBody, PersonaConfiguration, PollySynthesizeBody, voiceRequest } from '../../src';
 import { fixture } from '../fixtures';
+import { Exact, validationIssues } from '../support/validation';
 
-type Exact<A, B> = A extends B ? (Exclude<keyof A, keyof B> extends never ? true : false) : false;
 const exactlyOpenAISpeech: Exact<OpenAISpeechBody, SpeechCreateParams> = true;
 
 function personaWith(voiceConfig: Record<string, unknown> | undefined) {
@@ -36,16 +36,6 @@ function elements(xml: string): string[] {
   };
   walk(parseXml(xml));
   return out;
-}
-
-function issues(run: () => unknown) {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PersonaValidationError);
-    return (e as PersonaValidationError).issues;
-  }
-  throw new Error('expected a PersonaValidationError');
 }
 
 describe('voiceRequest', () => {
@@ -138,12 +128,12 @@ describe('voiceRequest', () => {
   });
 
   it('refuses a persona without voice, an unknown provider, and an empty or huge text, with their paths', () => {
-    expect(issues(() => voiceRequest(personaWith(undefined), 'x'))).toEqual([expect.objectContaining({ path: 'voiceConfig', constraint: 'isDefined' })]);
-    expect(issues(() => voiceRequest(personaWith({ ...base, provider: 'acme' }), 'x'))).toEqual([expect.objectContaining({ path: 'voiceConfig.provider', constraint: 'isIn' })]);
-    expect(issues(() => voiceRequest(personaWith(base), 'x', { provider: 'acme' }))[0].path).toBe('provider');
-    expect(issues(() => voiceRequest(personaWith(base), '  '))[0]).toMatchObject({ path: 'text', constraint: 'isNotEmpty' });
-    expect(issues(() => voiceRequest(personaWith(base), 42 as never))[0]).toMatchObject({ path: 'text', constraint: 'isString' });
-    expect(issues(() => voiceRequest(personaWith(base), 'x'.repeat(100_001)))[0]).toMatchObject({ path: 'text', constraint: 'maxLength' });
+    expect(validationIssues(() => voiceRequest(personaWith(undefined), 'x'))).toEqual([expect.objectContaining({ path: 'voiceConfig', constraint: 'isDefined' })]);
+    expect(validationIssues(() => voiceRequest(personaWith({ ...base, provider: 'acme' }), 'x'))).toEqual([expect.objectContaining({ path: 'voiceConfig.provider', constraint: 'isIn' })]);
+    expect(validationIssues(() => voiceRequest(personaWith(base), 'x', { provider: 'acme' }))[0].path).toBe('provider');
+    expect(validationIssues(() => voiceRequest(personaWith(base), '  '))[0]).toMatchObject({ path: 'text', constraint: 'isNotEmpty' });
+    expect(validationIssues(() => voiceRequest(personaWith(base), 42 as never))[0]).toMatchObject({ path: 'text', constraint: 'isString' });
+    expect(validationIssues(() => voiceRequest(personaWith(base), 'x'.repeat(100_001)))[0]).toMatchObject({ path: 'text', constraint: 'maxLength' });
   });
 
   it('warns when the text is longer than the provider takes in one request', () => {

@@ -10,3 +10,18 @@ export async function bootRest(ds: DataSource): Promise<{ app: INestApplication;
   await app.listen(0, '127.0.0.1');
   return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
 }
+
+/**
+ * Boots the REST API on the suite's data source before its tests and closes it after them; the
+ * returned object's `app` and `url` are set once `beforeAll` has run.
+ */
+export function restPerSuite(ctx: { readonly ds: DataSource }): { app: INestApplication; url: string } {
+  const rest = {} as { app: INestApplication; url: string };
+  beforeAll(async () => {
+    Object.assign(rest, await bootRest(ctx.ds));
+  });
+  afterAll(async () => {
+    await rest.app?.close();
+  });
+  return rest;
+}

@@ -1,10 +1,9 @@
-import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import { useMemo, type ReactNode } from 'react';
 import type { Json } from '../api/types';
+import { ServerForm } from '../shared/ServerForm';
 import { ChoiceTemplate } from './ChoiceTemplate';
 import { dereference, simplifySchema } from './simplify';
-import { validator } from './validator';
 
 /** A field that renders nothing: bookkeeping the server keeps (id, version, timestamps) and free JSON. */
 function HiddenField() {
@@ -53,24 +52,20 @@ export function PersonaForm({ schema, formData, onChange, onSubmit, extraErrors,
     return creating ? { ...out, required: (out.required ?? []).filter((f) => f !== 'createdBy') } : out;
   }, [schema, creating]);
   return (
-    <Form
+    <ServerForm
       id={formId}
       schema={formSchema}
       uiSchema={personaUiSchema}
       formData={formData}
-      validator={validator}
       fields={{ hidden: HiddenField }}
       templates={{ MultiSchemaFieldTemplate: ChoiceTemplate }}
       extraErrors={extraErrors}
       showErrorList="top"
-      noHtml5Validate
-      focusOnFirstError
-      onError={() => undefined /* the errors are shown in the form; rjsf would also log them */}
-      onChange={(e) => onChange(e.formData as Json)}
-      onSubmit={(e) => onSubmit(e.formData as Json)}
+      onChange={onChange}
+      onSubmit={onSubmit}
       experimental_defaultFormStateBehavior={{ emptyObjectFields: 'skipEmptyDefaults' }}
     >
       {children}
-    </Form>
+    </ServerForm>
   );
 }

@@ -1,5 +1,6 @@
 import { diffLines } from 'diff';
 import { useMemo } from 'react';
+import { ListTable } from './ListTable';
 
 type Row = { left?: string; right?: string; kind: 'same' | 'removed' | 'added' | 'changed' };
 
@@ -77,33 +78,23 @@ export function SideBySideDiff({ before, after, beforeTitle, afterTitle, context
 export function ChangeTable({ changes, caption }: { changes: { path: string; kind: string; before?: unknown; after?: unknown }[]; caption: string }) {
   const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
   return (
-    <table className="changes">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Change</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
+    <ListTable
+      caption={caption}
+      captionVisible
+      className="changes"
+      columns={['Field', 'Change', 'Before', 'After']}
+      items={changes}
+      empty="No changes."
+      row={(c) => (
+        <tr key={c.path + c.kind}>
+          <td>
+            <code>{c.path}</code>
+          </td>
+          <td>{c.kind}</td>
+          <td className="cell-json">{show(c.before)}</td>
+          <td className="cell-json">{show(c.after)}</td>
         </tr>
-      </thead>
-      <tbody>
-        {changes.length === 0 && (
-          <tr>
-            <td colSpan={4}>No changes.</td>
-          </tr>
-        )}
-        {changes.map((c) => (
-          <tr key={c.path + c.kind}>
-            <td>
-              <code>{c.path}</code>
-            </td>
-            <td>{c.kind}</td>
-            <td className="cell-json">{show(c.before)}</td>
-            <td className="cell-json">{show(c.after)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    />
   );
 }

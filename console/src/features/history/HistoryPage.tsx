@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
 import { api } from '../../api/client';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
+import { ListTable } from '../../shared/ListTable';
+import { SelectField } from '../../shared/SelectField';
 import { ChangeTable, SideBySideDiff } from '../../shared/SideBySideDiff';
 import { useLoad } from '../../shared/useLoad';
 import { PersonaNav } from '../personas/PersonaNav';
@@ -15,6 +17,7 @@ export function HistoryPage() {
   const history = useLoad(() => api.history(id), [id]);
   const entries = history.data ?? [];
   const latest = entries.reduce((m, e) => Math.max(m, e.version), 0);
+  const versionOptions = entries.map((e) => ({ value: e.version }));
   const [from, setFrom] = useState<number | null>(null);
   const [to, setTo] = useState<number | null>(null);
   const [revertMessage, setRevertMessage] = useState('');
@@ -58,47 +61,36 @@ export function HistoryPage() {
       <ErrorNotice error={result.error} title="Not reverted" />
       {entries.length > 0 && (
         <>
-          <table className="list">
-            <caption>Versions, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Saved by</th>
-                <th scope="col">When</th>
-                <th scope="col">Message</th>
-                <th scope="col">Labels</th>
-                <th scope="col">Actions</th>
+          <ListTable
+            caption="Versions, newest first"
+            captionVisible
+            columns={['Version', 'Saved by', 'When', 'Message', 'Labels', 'Actions']}
+            items={[...entries].sort((a, b) => b.version - a.version)}
+            row={(e) => (
+              <tr key={e.version}>
+                <td>{e.version}</td>
+                <td>{e.changedBy}</td>
+                <td>
+                  <time dateTime={e.changedAt}>{new Date(e.changedAt).toLocaleString()}</time>
+                </td>
+                <td>{e.message || <span className="muted">none</span>}</td>
+                <td>
+                  {e.labels.map((l) => (
+                    <span key={l} className="badge">
+                      {l}
+                    </span>
+                  ))}
+                </td>
+                <td>
+                  {e.version !== latest && (
+                    <button type="button" className="small" onClick={() => void revert(e.version)}>
+                      Revert to version {e.version}
+                    </button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {[...entries]
-                .sort((a, b) => b.version - a.version)
-                .map((e) => (
-                  <tr key={e.version}>
-                    <td>{e.version}</td>
-                    <td>{e.changedBy}</td>
-                    <td>
-                      <time dateTime={e.changedAt}>{new Date(e.changedAt).toLocaleString()}</time>
-                    </td>
-                    <td>{e.message || <span className="muted">none</span>}</td>
-                    <td>
-                      {e.labels.map((l) => (
-                        <span key={l} className="badge">
-                          {l}
-                        </span>
-                      ))}
-                    </td>
-                    <td>
-                      {e.version !== latest && (
-                        <button type="button" className="small" onClick={() => void revert(e.version)}>
-                          Revert to version {e.version}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-            </tbody>
-          </table>
+            )}
+          />
           <label className="inline">
             Revert message
             <input value={revertMessage} maxLength={500} onChange={(e) => setRevertMessage(e.target.value)} placeholder="Why (optional)" />
@@ -107,26 +99,8 @@ export function HistoryPage() {
           <section aria-labelledby="compare-h">
             <h2 id="compare-h">Compare two versions</h2>
             <div className="row">
-              <label>
-                From version
-                <select value={from ?? ''} onChange={(e) => setFrom(Number(e.target.value))}>
-                  {entries.map((e) => (
-                    <option key={e.version} value={e.version}>
-                      {e.version}
-                    </option>
-                  ))}
-                </select>
-              </label>
-              <label>
-                To version
-                <select value={to ?? ''} onChange={(e) => setTo(Number(e.target.value))}>
-                  {entries.map((e) => (
-                    <option key={e.version} value={e.version}>
-                      {e.version}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <SelectField label="From version" value={from ?? ''} onChange={(v) => setFrom(Number(v))} options={versionOptions} />
+              <SelectField label="To version" value={to ?? ''} onChange={(v) => setTo(Number(v))} options={versionOptions} />
             </div>
             <ErrorNotice error={diff.error} />
             {diff.data && <ChangeTable changes={diff.data.changes} caption={`Changes from version ${diff.data.from} to version ${diff.data.to}`} />}

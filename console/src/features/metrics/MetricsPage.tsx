@@ -3,6 +3,8 @@ import { useParams } from 'react-router';
 import { api } from '../../api/client';
 import type { SeriesPoint } from '../../api/types';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
+import { ListTable } from '../../shared/ListTable';
+import { SelectField } from '../../shared/SelectField';
 import { TimeChart } from '../../shared/TimeChart';
 import { useLoad } from '../../shared/useLoad';
 import { PersonaNav } from '../personas/PersonaNav';
@@ -16,6 +18,8 @@ const RANGES: { key: string; label: string; hours: number; bucket: 'hour' | 'day
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)} %`);
 const num = (v: number | null | undefined, digits = 0) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+/** The columns of both tables after the first (bucket or version). */
+const FIGURES = ['Interactions', 'Success rate', 'p95 latency (ms)', 'Average rating'];
 
 /** Metrics: interactions, success rate, p95 latency and rating over time, for all versions or one, and per version. */
 export function MetricsPage() {
@@ -56,27 +60,10 @@ export function MetricsPage() {
         </dl>
       )}
       <div className="row">
-        <label>
-          Time range
-          <select value={range} onChange={(e) => setRange(e.target.value)}>
-            {RANGES.map((x) => (
-              <option key={x.key} value={x.key}>
-                {x.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Version
-          <select value={version} onChange={(e) => setVersion(e.target.value)}>
-            <option value="">all versions</option>
-            {(perVersion.data ?? []).map((v) => (
-              <option key={v.version} value={v.version}>
-                {v.version}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="Time range" value={range} onChange={setRange} options={RANGES.map((x) => ({ value: x.key, text: x.label }))} />
+        <SelectField label="Version" value={version} onChange={setVersion} options={(perVersion.data ?? []).map((v) => ({ value: v.version }))}>
+          <option value="">all versions</option>
+        </SelectField>
       </div>
       {series.loading && !series.data && <Loading what="the series" />}
       {series.data && (
@@ -89,65 +76,41 @@ export function MetricsPage() {
           </div>
           <details>
             <summary>The same figures as a table</summary>
-            <table className="list">
-              <thead>
-                <tr>
-                  <th scope="col">Bucket start (UTC)</th>
-                  <th scope="col">Interactions</th>
-                  <th scope="col">Success rate</th>
-                  <th scope="col">p95 latency (ms)</th>
-                  <th scope="col">Average rating</th>
+            <ListTable
+              columns={['Bucket start (UTC)', ...FIGURES]}
+              items={points.filter((p) => p.interactions > 0)}
+              row={(p) => (
+                <tr key={p.at}>
+                  <td>{p.at}</td>
+                  <td>{p.interactions}</td>
+                  <td>{pct(p.successRate)}</td>
+                  <td>{num(p.p95ResponseTimeMs)}</td>
+                  <td>{num(p.averageRating, 2)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {points
-                  .filter((p) => p.interactions > 0)
-                  .map((p) => (
-                    <tr key={p.at}>
-                      <td>{p.at}</td>
-                      <td>{p.interactions}</td>
-                      <td>{pct(p.successRate)}</td>
-                      <td>{num(p.p95ResponseTimeMs)}</td>
-                      <td>{num(p.averageRating, 2)}</td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
+              )}
+            />
           </details>
         </>
       )}
       <section aria-labelledby="per-version-h">
         <h2 id="per-version-h">Per version</h2>
-        <table className="list">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Interactions</th>
-              <th scope="col">Success rate</th>
-              <th scope="col">p95 latency (ms)</th>
-              <th scope="col">Average rating</th>
+        <ListTable
+          columns={['Version', ...FIGURES]}
+          items={perVersion.data}
+          empty="No interaction recorded yet."
+          row={(v) => (
+            <tr key={v.version}>
+              <td>{v.version}</td>
+              <td>{v.metrics.totalInteractions ?? 0}</td>
+              <td>
+                {pct(v.metrics.successRate)}
+                {typeof v.metrics.successRate === 'number' && <meter min={0} max={1} value={v.metrics.successRate} aria-label={`Success rate of version ${v.version}`} />}
+              </td>
+              <td>{num(v.metrics.p95ResponseTimeMs)}</td>
+              <td>{num(v.metrics.averageRating, 2)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {perVersion.data?.length === 0 && (
-              <tr>
-                <td colSpan={5}>No interaction recorded yet.</td>
-              </tr>
-            )}
-            {perVersion.data?.map((v) => (
-              <tr key={v.version}>
-                <td>{v.version}</td>
-                <td>{v.metrics.totalInteractions ?? 0}</td>
-                <td>
-                  {pct(v.metrics.successRate)}
-                  {typeof v.metrics.successRate === 'number' && <meter min={0} max={1} value={v.metrics.successRate} aria-label={`Success rate of version ${v.version}`} />}
-                </td>
-                <td>{num(v.metrics.p95ResponseTimeMs)}</td>
-                <td>{num(v.metrics.averageRating, 2)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </section>
     </>
   );

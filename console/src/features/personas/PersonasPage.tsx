@@ -2,7 +2,9 @@ import { FormEvent, useEffect, useState } from 'react';
 import { Link, useLocation, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
+import { ListTable } from '../../shared/ListTable';
 import { Pager } from '../../shared/Pager';
+import { SelectField } from '../../shared/SelectField';
 import { useLoad } from '../../shared/useLoad';
 
 const LIMIT = 20;
@@ -49,15 +51,9 @@ export function PersonasPage() {
           Search
           <input type="search" name="search" value={draft.search} onChange={(e) => setDraft({ ...draft, search: e.target.value })} placeholder="name or slug" />
         </label>
-        <label>
-          Status
-          <select name="status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
-            <option value="">any</option>
-            {STATUSES.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="Status" name="status" value={draft.status} onChange={(status) => setDraft({ ...draft, status })} options={STATUSES.map((value) => ({ value }))}>
+          <option value="">any</option>
+        </SelectField>
         <label>
           Tag
           <input name="tag" value={draft.tag} onChange={(e) => setDraft({ ...draft, tag: e.target.value })} />
@@ -75,52 +71,38 @@ export function PersonasPage() {
       {list.loading && !list.data && <Loading what="personas" />}
       {list.data && (
         <>
-          <table className="list" aria-busy={list.loading}>
-            <caption className="sr-only">Personas, page {Math.floor(list.data.offset / LIMIT) + 1}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Slug</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tags</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Version</th>
-                <th scope="col">Visibility</th>
+          <ListTable
+            caption={`Personas, page ${Math.floor(list.data.offset / LIMIT) + 1}`}
+            busy={list.loading}
+            columns={['Name', 'Slug', 'Status', 'Tags', 'Owner', 'Version', 'Visibility']}
+            items={list.data.items}
+            empty={
+              params.toString() ? (
+                'No persona matches these filters.'
+              ) : (
+                <>
+                  No persona yet: <Link to="/new-persona">create one</Link>, start from a <Link to="/templates">template</Link>, or <Link to="/import">import a file</Link>.
+                </>
+              )
+            }
+            row={(p) => (
+              <tr key={p.id}>
+                <td>
+                  <Link to={`/personas/${encodeURIComponent(p.slug)}`}>{p.name}</Link>
+                </td>
+                <td>
+                  <code>{p.slug}</code>
+                </td>
+                <td>
+                  <span className={`badge status-${p.status}`}>{p.status}</span>
+                </td>
+                <td>{p.tags?.join(', ')}</td>
+                <td>{p.createdBy}</td>
+                <td>{p.version}</td>
+                <td>{p.isPublic ? 'public' : 'private'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={7}>
-                    {params.toString() ? (
-                      'No persona matches these filters.'
-                    ) : (
-                      <>
-                        No persona yet: <Link to="/new-persona">create one</Link>, start from a <Link to="/templates">template</Link>, or <Link to="/import">import a file</Link>.
-                      </>
-                    )}
-                  </td>
-                </tr>
-              )}
-              {list.data.items.map((p) => (
-                <tr key={p.id}>
-                  <td>
-                    <Link to={`/personas/${encodeURIComponent(p.slug)}`}>{p.name}</Link>
-                  </td>
-                  <td>
-                    <code>{p.slug}</code>
-                  </td>
-                  <td>
-                    <span className={`badge status-${p.status}`}>{p.status}</span>
-                  </td>
-                  <td>{p.tags?.join(', ')}</td>
-                  <td>{p.createdBy}</td>
-                  <td>{p.version}</td>
-                  <td>{p.isPublic ? 'public' : 'private'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           <Pager label="Pages of personas" offset={list.data.offset} limit={LIMIT} total={list.data.total} onChange={(o) => apply(filters, o)} />
         </>
       )}

@@ -1,11 +1,9 @@
-import Form from '@rjsf/core';
-import type { ErrorSchema, RJSFSchema } from '@rjsf/utils';
+import type { RJSFSchema } from '@rjsf/utils';
 import { FormEvent, useState } from 'react';
-import { api, ApiError } from '../../api/client';
+import { api } from '../../api/client';
 import type { Json, LabelPolicy } from '../../api/types';
-import { issuesToErrorSchema } from '../../forms/issues';
-import { validator } from '../../forms/validator';
 import { ErrorNotice } from '../../shared/ErrorNotice';
+import { ServerForm, useSubmitErrors } from '../../shared/ServerForm';
 
 /** A label policy (docs/releases.md) as a form: who may move the label, and the checks of its gate. */
 const policySchema: RJSFSchema = {
@@ -36,43 +34,39 @@ export function PolicyForm({ personaId, onSaved, isAdmin }: { personaId: string;
   const [label, setLabel] = useState('production');
   const [loaded, setLoaded] = useState<string | null>(null);
   const [formData, setFormData] = useState<Json>({ roles: [], checks: [] });
-  const [serverErrors, setServerErrors] = useState<ErrorSchema | undefined>();
-  const [error, setError] = useState<unknown>(null);
+  const errors = useSubmitErrors();
 
   async function load(event: FormEvent) {
     event.preventDefault();
-    setError(null);
-    setServerErrors(undefined);
+    errors.clear();
     try {
       setFormData((await api.policy(personaId, label.trim())) as Json);
       setLoaded(label.trim());
     } catch (e) {
-      setError(e);
+      errors.setError(e);
     }
   }
 
   async function save(data: Json) {
     if (!loaded) return;
-    setError(null);
-    setServerErrors(undefined);
+    errors.clear();
     try {
       await api.setPolicy(personaId, loaded, data as LabelPolicy);
       onSaved(`Policy of “${loaded}” saved.`);
     } catch (e) {
-      setError(e);
-      if (e instanceof ApiError && e.body.issues) setServerErrors(issuesToErrorSchema(e.body.issues));
+      errors.fail(e);
     }
   }
 
   async function remove() {
     if (!loaded) return;
-    setError(null);
+    errors.setError(null);
     try {
       await api.removePolicy(personaId, loaded);
       setFormData({ roles: [], checks: [] });
       onSaved(`Policy of “${loaded}” removed.`);
     } catch (e) {
-      setError(e);
+      errors.setError(e);
     }
   }
 
@@ -88,28 +82,16 @@ export function PolicyForm({ personaId, onSaved, isAdmin }: { personaId: string;
         </button>
       </form>
       <p className="muted">{isAdmin ? 'As an admin you may name roles.' : 'Only an admin may set a policy that names roles; you may set its checks.'}</p>
-      <ErrorNotice error={error} title="Policy not saved" />
+      <ErrorNotice error={errors.error} title="Policy not saved" />
       {loaded && (
-        <Form
-          id="policy-form"
-          schema={policySchema}
-          uiSchema={uiSchema}
-          formData={formData}
-          validator={validator}
-          extraErrors={serverErrors}
-          noHtml5Validate
-          focusOnFirstError
-          onError={() => undefined /* the errors are shown in the form */}
-          onChange={(e) => setFormData(e.formData as Json)}
-          onSubmit={(e) => void save(e.formData as Json)}
-        >
+        <ServerForm id="policy-form" schema={policySchema} uiSchema={uiSchema} formData={formData} extraErrors={errors.serverErrors} onChange={setFormData} onSubmit={(data) => void save(data)}>
           <div className="row">
             <button type="submit">Save policy of “{loaded}”</button>
             <button type="button" className="danger" onClick={() => void remove()}>
               Remove policy of “{loaded}”
             </button>
           </div>
-        </Form>
+        </ServerForm>
       )}
     </>
   );

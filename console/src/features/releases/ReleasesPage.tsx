@@ -3,6 +3,7 @@ import { useParams } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import type { LabelPolicy, LabelTarget, Me, PersonaLabel, RenderCheck } from '../../api/types';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
+import { ListTable } from '../../shared/ListTable';
 import { useLoad } from '../../shared/useLoad';
 import { PersonaNav } from '../personas/PersonaNav';
 import { PolicyForm } from './PolicyForm';
@@ -124,45 +125,32 @@ export function ReleasesPage({ me }: { me: Me | null }) {
         <p className="muted">
           <code>latest</code> always serves the current version{versions.length ? ` (${versions[0]})` : ''}.
         </p>
-        <table className="list">
-          <caption className="sr-only">Labels and the versions they serve</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Serves</th>
-              <th scope="col">Moved by</th>
-              <th scope="col">When</th>
-              <th scope="col">Actions</th>
+        <ListTable
+          caption="Labels and the versions they serve"
+          columns={['Label', 'Serves', 'Moved by', 'When', 'Actions']}
+          items={labels.data}
+          empty="No label yet."
+          row={(l) => (
+            <tr key={l.label}>
+              <td>
+                <span className="badge">{l.label}</span>
+              </td>
+              <td>{targetText(l)}</td>
+              <td>{l.movedBy}</td>
+              <td>
+                <time dateTime={l.movedAt}>{new Date(l.movedAt).toLocaleString()}</time>
+              </td>
+              <td>
+                <button type="button" className="small" onClick={() => (setLabel(l.label), document.getElementById('move-label')?.focus())} aria-label={`Move label ${l.label}`}>
+                  Move
+                </button>{' '}
+                <button type="button" className="small danger" onClick={() => void remove(l.label)} aria-label={`Remove label ${l.label}`}>
+                  Remove
+                </button>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {labels.data?.length === 0 && (
-              <tr>
-                <td colSpan={5}>No label yet.</td>
-              </tr>
-            )}
-            {labels.data?.map((l) => (
-              <tr key={l.label}>
-                <td>
-                  <span className="badge">{l.label}</span>
-                </td>
-                <td>{targetText(l)}</td>
-                <td>{l.movedBy}</td>
-                <td>
-                  <time dateTime={l.movedAt}>{new Date(l.movedAt).toLocaleString()}</time>
-                </td>
-                <td>
-                  <button type="button" className="small" onClick={() => (setLabel(l.label), document.getElementById('move-label')?.focus())} aria-label={`Move label ${l.label}`}>
-                    Move
-                  </button>{' '}
-                  <button type="button" className="small danger" onClick={() => void remove(l.label)} aria-label={`Remove label ${l.label}`}>
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </section>
 
       <section aria-labelledby="move-h">
@@ -225,36 +213,23 @@ export function ReleasesPage({ me }: { me: Me | null }) {
       <section aria-labelledby="moves-h">
         <h2 id="moves-h">Label moves</h2>
         <ErrorNotice error={moves.error} />
-        <table className="list">
-          <caption className="sr-only">Every label move, oldest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">By</th>
-              <th scope="col">When</th>
+        <ListTable
+          caption="Every label move, oldest first"
+          columns={['Label', 'From', 'To', 'By', 'When']}
+          items={moves.data}
+          empty="No move yet."
+          row={(m, i) => (
+            <tr key={i}>
+              <td>{m.label}</td>
+              <td>{targetText(m.from)}</td>
+              <td>{targetText(m.to)}</td>
+              <td>{m.movedBy}</td>
+              <td>
+                <time dateTime={m.movedAt}>{new Date(m.movedAt).toLocaleString()}</time>
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {moves.data?.length === 0 && (
-              <tr>
-                <td colSpan={5}>No move yet.</td>
-              </tr>
-            )}
-            {moves.data?.map((m, i) => (
-              <tr key={i}>
-                <td>{m.label}</td>
-                <td>{targetText(m.from)}</td>
-                <td>{targetText(m.to)}</td>
-                <td>{m.movedBy}</td>
-                <td>
-                  <time dateTime={m.movedAt}>{new Date(m.movedAt).toLocaleString()}</time>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </section>
     </>
   );

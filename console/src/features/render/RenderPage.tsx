@@ -4,6 +4,7 @@ import { api, ApiError } from '../../api/client';
 import type { RenderedPrompt } from '../../api/types';
 import { ErrorNotice } from '../../shared/ErrorNotice';
 import { JsonBlock } from '../../shared/JsonBlock';
+import { ListTable } from '../../shared/ListTable';
 import { PersonaNav } from '../personas/PersonaNav';
 
 const PROVIDERS: [string, string][] = [
@@ -211,29 +212,18 @@ export function RenderPage() {
 
           <section aria-labelledby="dropped-h">
             <h2 id="dropped-h">Left out, and why</h2>
-            <table className="list">
-              <thead>
-                <tr>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Name</th>
-                  <th scope="col">Reason</th>
+            <ListTable
+              columns={['Kind', 'Name', 'Reason']}
+              items={result.dropped ?? []}
+              empty="Nothing was left out."
+              row={(d, i) => (
+                <tr key={i}>
+                  <td>{d.kind}</td>
+                  <td>{d.name}</td>
+                  <td>{d.reason}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {(result.dropped ?? []).length === 0 && (
-                  <tr>
-                    <td colSpan={3}>Nothing was left out.</td>
-                  </tr>
-                )}
-                {(result.dropped ?? []).map((d, i) => (
-                  <tr key={i}>
-                    <td>{d.kind}</td>
-                    <td>{d.name}</td>
-                    <td>{d.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           </section>
 
           {result.request && (

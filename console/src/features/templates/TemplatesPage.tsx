@@ -2,6 +2,7 @@ import { FormEvent, useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api } from '../../api/client';
 import { ErrorNotice, Loading } from '../../shared/ErrorNotice';
+import { ListTable } from '../../shared/ListTable';
 import { Pager } from '../../shared/Pager';
 import { useLoad } from '../../shared/useLoad';
 
@@ -40,45 +41,32 @@ export function TemplatesPage() {
       {list.loading && !list.data && <Loading what="templates" />}
       {list.data && (
         <>
-          <table className="list">
-            <caption className="sr-only">Templates</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Category</th>
-                <th scope="col">Customizable fields</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Visibility</th>
+          <ListTable
+            caption="Templates"
+            columns={['Name', 'Category', 'Customizable fields', 'Owner', 'Visibility']}
+            items={list.data.items}
+            empty={
+              search ? (
+                'No template matches.'
+              ) : (
+                <>
+                  No template yet: <Link to="/templates/new">create one</Link>, or store the five starter templates with <code>npx persona template create --starters</code> on the same database.
+                </>
+              )
+            }
+            row={(t) => (
+              <tr key={t.id}>
+                <td>
+                  <Link to={`/templates/${encodeURIComponent(t.slug)}`}>{t.name}</Link>
+                  <div className="muted">{t.description}</div>
+                </td>
+                <td>{t.category}</td>
+                <td>{(t.customizableFields ?? []).map((f) => f.path).join(', ') || <span className="muted">none</span>}</td>
+                <td>{t.createdBy}</td>
+                <td>{t.isPublic ? 'public' : 'private'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.items.length === 0 && (
-                <tr>
-                  <td colSpan={5}>
-                    {search ? (
-                      'No template matches.'
-                    ) : (
-                      <>
-                        No template yet: <Link to="/templates/new">create one</Link>, or store the five starter templates with <code>npx persona template create --starters</code> on the same database.
-                      </>
-                    )}
-                  </td>
-                </tr>
-              )}
-              {list.data.items.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <Link to={`/templates/${encodeURIComponent(t.slug)}`}>{t.name}</Link>
-                    <div className="muted">{t.description}</div>
-                  </td>
-                  <td>{t.category}</td>
-                  <td>{(t.customizableFields ?? []).map((f) => f.path).join(', ') || <span className="muted">none</span>}</td>
-                  <td>{t.createdBy}</td>
-                  <td>{t.isPublic ? 'public' : 'private'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
           <Pager label="Pages of templates" offset={list.data.offset} limit={LIMIT} total={list.data.total} onChange={(o) => setParams({ ...(search ? { search } : {}), ...(o ? { offset: String(o) } : {}) })} />
         </>
       )}

@@ -1,0 +1,15 @@
+import { PersonaValidationError } from '../../src';
+
+/** True when A is assignable to B and has no top-level key B does not know (what an object literal would be checked for). */
+export type Exact<A, B> = A extends B ? (Exclude<keyof A, keyof B> extends never ? true : false) : false;
+
+/** The issues of the PersonaValidationError that `run` throws; fails the test when it throws anything else or nothing. */
+export function validationIssues(run: () => unknown): PersonaValidationError['issues'] {
+  try {
+    run();
+  } catch (e) {
+    expect(e).toBeInstanceOf(PersonaValidationError);
+    return (e as PersonaValidationError).issues;
+  }
+  throw new Error('expected a PersonaValidationError');
+}
