@@ -44,10 +44,10 @@ export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, 
 export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
 export { PersonaRevision } from './models/persona-revision.entity';
 export { PersonaInteraction } from './models/persona-interaction.entity';
-export { PersonaStore, PERSONA_SORT_KEYS } from './services/persona-store';
+export { PersonaStore, PERSONA_SORT_KEYS, MAX_HISTORY_LIMIT } from './services/persona-store';
 export { SYSTEM_OWNER, METRICS_WRITE_ROLE, canRead, canWrite, canRecordMetrics } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
-export type { PersonaListFilter, PersonaPage, PersonaPageWithoutTotal, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput, WriteOptions } from './services/persona-store';
+export type { PersonaListFilter, PersonaPage, PersonaPageWithoutTotal, PersonaRevisionEntry, HistoryOptions, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput, WriteOptions } from './services/persona-store';
 export { MAX_MESSAGE_LENGTH } from './services/persona-store';
 export { diffSnapshots } from './services/persona-diff';
 export type { PersonaChange } from './services/persona-diff';

@@ -129,9 +129,13 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'PersonasController.history': {
     summary: 'Versions of a persona',
-    description: 'Every version the actor may see, oldest first, with who changed it, when, the change message, the labels on it and the snapshot.',
+    description: 'The newest `limit` versions the actor may see (below `before` when given), oldest first, with who changed it, when, the change message, the labels on it and the snapshot. For the page before, pass the first version of this one as `before`.',
+    query: [
+      idOrSlugQuery('limit', 'versions per page', { type: 'integer', minimum: 1, maximum: 200, default: 50 }),
+      idOrSlugQuery('before', 'only versions below this one', { type: 'integer', minimum: 1 }),
+    ],
     ok: { status: 200, description: 'the revisions', schema: arrayOf(ref('Revision')) },
-    errors: [NOT_FOUND],
+    errors: [INVALID, NOT_FOUND],
   },
   'PersonasController.revert': {
     summary: 'Revert to an earlier version',

@@ -6,7 +6,7 @@ import { MetricsService } from '../services/metrics-service';
 import { PersonaRuntime } from '../services/persona-runtime';
 import { ConversationMessage, previewMessages, ProviderName, toProviderRequest } from '../services/provider-request';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
-import { PersonaListFilter, PersonaStore } from '../services/persona-store';
+import { HistoryOptions, PersonaListFilter, PersonaStore } from '../services/persona-store';
 import { toPlain } from '../validation/model';
 import { CurrentActor, ifMatchVersion, PersonaActorGuard, PersonaExceptionFilter, PreconditionFailed, Reply, tagged } from './http';
 
@@ -17,6 +17,10 @@ function isObject(value: unknown): value is Json {
 }
 
 /** Query-string filters of `GET /personas`, typed: numbers and booleans parsed, nothing else accepted. */
+/** Versions a `GET /personas/:idOrSlug/history` page holds by default, and at most. */
+const REST_HISTORY_LIMIT = 50;
+const REST_HISTORY_MAX = 200;
+
 function listFilter(query: Record<string, string | string[]>): PersonaListFilter {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(query)) {
@@ -136,8 +140,14 @@ export class PersonasController {
   }
 
   @Get(':idOrSlug/history')
-  async history(@Param('idOrSlug') idOrSlug: string, @CurrentActor() actor: Actor): Promise<unknown[]> {
-    return (await this.store.history(idOrSlug, actor)).map((r) => ({ ...r, changedAt: r.changedAt.toISOString() }));
+  async history(@Param('idOrSlug') idOrSlug: string, @Query('limit') limit: unknown, @Query('before') before: unknown, @CurrentActor() actor: Actor): Promise<unknown[]> {
+    // Over HTTP a page is always bounded: each entry holds a whole persona.
+    const asInt = (v: unknown) => (typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v);
+    const options = { limit: limit === undefined ? REST_HISTORY_LIMIT : asInt(limit), beforeVersion: before === undefined ? undefined : asInt(before) } as HistoryOptions;
+    if (typeof options.limit === 'number' && options.limit > REST_HISTORY_MAX) {
+      throw new PersonaValidationError([{ path: 'limit', constraint: 'max', message: `limit must be at most ${REST_HISTORY_MAX}` }], 'request');
+    }
+    return (await this.store.history(idOrSlug, actor, options)).map((r) => ({ ...r, changedAt: r.changedAt.toISOString() }));
   }
 
   @Post(':idOrSlug/revert')

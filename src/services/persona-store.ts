@@ -1,5 +1,5 @@
 import { newId } from '../persistence/ids';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
 import { InheritanceCycleError, InheritanceDepthError, PersonaInUseError, PersonaValidationError, RevisionNotFoundError, ValidationIssue } from '../errors';
@@ -62,6 +62,22 @@ export type PersonaListFilter = ListFilterBase & {
 export type PersonaPage = { items: PersonaConfiguration[]; total: number; nextCursor: string | null };
 /** A page asked for with `withTotal: false`: no count was made. */
 export type PersonaPageWithoutTotal = Omit<PersonaPage, 'total'> & { total: null };
+
+/** Paging of `history()`: the newest `limit` versions (1 to 1,000) below `beforeVersion`. */
+export type HistoryOptions = { limit?: number; beforeVersion?: number };
+
+/** Most versions one `history()` page holds. */
+export const MAX_HISTORY_LIMIT = 1_000;
+
+function checkHistoryOptions(options: HistoryOptions): HistoryOptions {
+  if (options === null || typeof options !== 'object') throw new PersonaValidationError([{ path: '', constraint: 'isObject', message: 'options must be an object' }], 'history options');
+  const { limit, beforeVersion } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT)) {
+    throw new PersonaValidationError([{ path: 'limit', constraint: 'isInt', message: `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}` }], 'history options');
+  }
+  if (beforeVersion !== undefined) assertVersionNumber(beforeVersion, 'beforeVersion');
+  return { limit, beforeVersion };
+}
 
 /** One saved version of a persona, as `history()` returns it. */
 export type PersonaRevisionEntry = {
@@ -289,21 +305,29 @@ export class PersonaStore {
    * The revisions the actor may read, oldest first: version, who, when, the change message, the
    * labels pointing at it, and the full persona at that version. Versions written while the
    * persona was private are its owner's (and admins'): other readers see only the versions that
-   * were public when written or that a label move published.
+   * were public when written or that a label move published. With `limit`, only the newest
+   * `limit` of those (still oldest first); with `beforeVersion`, only versions below it: the page
+   * before the one that started at that version.
    */
-  async history(idOrSlug: string, actor: Actor): Promise<PersonaRevisionEntry[]> {
+  async history(idOrSlug: string, actor: Actor, options: HistoryOptions = {}): Promise<PersonaRevisionEntry[]> {
     assertActor(actor);
+    const { limit, beforeVersion } = checkHistoryOptions(options);
     return this.records.read(async (manager) => {
       const current = await this.records.findReadable(manager, idOrSlug, actor);
       const visible = await readableVersions(manager, current, actor);
-      const rows = await manager.getRepository(PersonaRevision).find({ where: { personaId: current.id }, order: { version: 'ASC' } });
+      const revisions = manager.getRepository(PersonaRevision);
+      // The versions first (small rows), then the snapshots of the page only.
+      const versions = (await revisions.find({ select: { version: true }, where: { personaId: current.id }, order: { version: 'ASC' } }))
+        .map((r) => r.version)
+        .filter((v) => canSeeVersion(visible, v) && (beforeVersion === undefined || v < beforeVersion));
+      const page = limit === undefined ? versions : versions.slice(Math.max(0, versions.length - limit));
+      if (!page.length) return [];
+      const rows = await revisions.find({ where: { personaId: current.id, version: In(page) }, order: { version: 'ASC' } });
       const labels = new Map<number, string[]>();
       for (const row of await labelRowsOf(manager, current.id as string)) {
         for (const v of new Set(targetVersions(row))) labels.set(v, [...(labels.get(v) ?? []), row.label]);
       }
-      return rows
-        .filter((r) => canSeeVersion(visible, r.version))
-        .map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, message: r.message ?? null, labels: labels.get(r.version) ?? [], snapshot: r.snapshot }));
+      return rows.map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, message: r.message ?? null, labels: labels.get(r.version) ?? [], snapshot: r.snapshot }));
     });
   }
 

@@ -26,6 +26,19 @@ describeEachEngine('REST API security', (ctx) => {
     }
   });
 
+  it('pages /history: 50 versions by default, ?limit up to 200, ?before for the page before; bad values 400', async () => {
+    await request(rest.url).post('/personas').set(alice).send({ name: 'Long', slug: 'long-history', isPublic: true }).expect(201);
+    for (let v = 1; v < 60; v++) await request(rest.url).patch('/personas/long-history').set(alice).set('If-Match', `"${v}"`).send({ description: `v${v + 1}` }).expect(200);
+    const page = (await request(rest.url).get('/personas/long-history/history').set(bob).expect(200)).body as { version: number }[];
+    expect(page.map((h) => h.version)).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+    const before = (await request(rest.url).get('/personas/long-history/history?limit=5&before=11').set(bob).expect(200)).body as { version: number }[];
+    expect(before.map((h) => h.version)).toEqual([6, 7, 8, 9, 10]);
+    for (const q of ['limit=0', 'limit=201', 'limit=abc', 'before=0', 'before=99999999999999999999']) {
+      const bad = await request(rest.url).get(`/personas/long-history/history?${q}`).set(bob).expect(400);
+      expect(bad.body.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
   it('hides private-era versions from other readers of /history, and never names their private personas in a 409', async () => {
     const created = await request(rest.url).post('/personas').set(alice).send({ name: 'P', slug: 'p', instructions: 'private draft' }).expect(201);
     await request(rest.url).patch('/personas/p').set(alice).set('If-Match', '"1"').send({ isPublic: true, instructions: 'released' }).expect(200);

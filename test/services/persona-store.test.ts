@@ -5,6 +5,7 @@ import {
   fieldsSet,
   InheritanceCycleError,
   InheritanceResolver,
+  MAX_HISTORY_LIMIT,
   PersonaConfiguration,
   PersonaInUseError,
   PersonaNotFoundError,
@@ -335,6 +336,24 @@ describeEachEngine('PersonaStore', (ctx) => {
       const history = await store.history(v1.slug, alice);
       expect(history.map((h) => [h.version, h.changedBy])).toEqual([[1, 'alice'], [2, 'alice'], [3, 'alice']]);
       expect(history[1].snapshot.temperature).toBe(1.5);
+    });
+
+    it('pages history: the newest `limit` visible versions below `beforeVersion`, oldest first, private eras still hidden', async () => {
+      const p = await store.create({ name: 'Paged', slug: 'paged-history', isPublic: false }, alice);
+      // v1, v2 private; v3..v7 public.
+      await store.update(p.slug, { description: 'v2' }, { expectedVersion: 1 }, alice);
+      await store.update(p.slug, { isPublic: true }, { expectedVersion: 2 }, alice);
+      for (let v = 4; v <= 7; v++) await store.update(p.slug, { description: `v${v}` }, { expectedVersion: v - 1 }, alice);
+      const versions = async (actor: typeof alice, options?: { limit?: number; beforeVersion?: number }) => (await store.history(p.slug, actor, options)).map((h) => h.version);
+      expect(await versions(alice)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      expect(await versions(alice, { limit: 3 })).toEqual([5, 6, 7]);
+      expect(await versions(alice, { limit: 3, beforeVersion: 5 })).toEqual([2, 3, 4]);
+      expect(await versions(bob)).toEqual([3, 4, 5, 6, 7]);
+      expect(await versions(bob, { limit: 2, beforeVersion: 4 })).toEqual([3]);
+      expect(await versions(bob, { beforeVersion: 3 })).toEqual([]);
+      for (const bad of [{ limit: 0 }, { limit: 1.5 }, { limit: MAX_HISTORY_LIMIT + 1 }, { beforeVersion: 0 }, { beforeVersion: 1e21 }, { limit: '3' as unknown as number }]) {
+        await expect(store.history(p.slug, alice, bad)).rejects.toBeInstanceOf(PersonaValidationError);
+      }
     });
 
     it('refuses an unknown version and a stale expected version', async () => {

@@ -106,7 +106,7 @@ export interface paths {
         };
         /**
          * Versions of a persona
-         * @description Every version the actor may see, oldest first, with who changed it, when, the change message, the labels on it and the snapshot.
+         * @description The newest `limit` versions the actor may see (below `before` when given), oldest first, with who changed it, when, the change message, the labels on it and the snapshot. For the page before, pass the first version of this one as `before`.
          */
         get: operations["Personas_history"];
         put?: never;
@@ -1364,7 +1364,12 @@ export interface operations {
     };
     Personas_history: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description only versions below this one */
+                before?: number;
+                /** @description versions per page */
+                limit?: number;
+            };
             header?: never;
             path: {
                 idOrSlug: string;
@@ -1380,6 +1385,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Revision"][];
+                };
+            };
+            /** @description invalid input: `issues` names the path and rule of each problem (`VALIDATION_FAILED`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationError"];
                 };
             };
             /** @description no valid credentials (`UNAUTHENTICATED`) */
