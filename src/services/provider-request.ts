@@ -95,7 +95,8 @@ export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
 /**
  * The largest response limit each model family takes, as documented by the provider (models
- * overview pages of Anthropic, OpenAI and Google AI, November 2026), matched by the longest
+ * overview pages of Anthropic, OpenAI and Google AI, as known when written; not fetched at
+ * build or run time), matched by the longest
  * model-id prefix; the `''` entry is the ceiling for a model of that provider not listed. A
  * larger `maxTokens` (the options' or the persona's) is clamped to it, with a warning.
  */
@@ -327,5 +328,6 @@ export function toProviderRequest(given: RenderedPrompt, provider: ProviderName,
  */
 export function previewMessages(messages: ConversationMessage[] | undefined, context: string | undefined): ConversationMessage[] | undefined {
   if (messages !== undefined) return messages;
-  return context ? [{ role: 'user', content: context }] : undefined;
+  // A blank context is no message: every provider refuses an empty turn.
+  return context?.trim() ? [{ role: 'user', content: context }] : undefined;
 }

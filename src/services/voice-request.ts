@@ -95,7 +95,7 @@ function stringOption(voice: VoiceConfiguration, key: string, fallback: string, 
 
 /**
  * The values each provider documents for the settings taken from `providerOptions` (API
- * references, November 2026). Azure and ElevenLabs have long, growing lists of output formats,
+ * references, as known when written). Azure and ElevenLabs have long, growing lists of output formats,
  * so theirs are checked by pattern: lowercase words joined by `-` (Azure, e.g.
  * `riff-24khz-16bit-mono-pcm`) or `_` (ElevenLabs, e.g. `mp3_44100_128`), at most 64 characters —
  * no space, CR, LF or other character that could leave the header or the query parameter. A value

@@ -15,6 +15,7 @@ import {
   RenderedPrompt,
   MAX_OUTPUT_TOKENS,
   maxOutputTokensOf,
+  previewMessages,
   toProviderRequest,
 } from '../../src';
 import { fixture } from '../fixtures';
@@ -278,6 +279,11 @@ describe('toProviderRequest', () => {
           expect(validationIssues(() => toProviderRequest(prompt, provider, { messages }))).toEqual([expect.objectContaining({ path: 'messages[1].content', constraint: 'isNotEmpty' })]);
         }
       }
+    });
+
+    it('a preview of a blank context sends no message (it would be refused), a context one user message', () => {
+      expect(previewMessages(undefined, ' \n')).toBeUndefined();
+      expect(previewMessages(undefined, 'stuck')).toEqual([{ role: 'user', content: 'stuck' }]);
     });
 
     it('refuses an unknown provider', () => {
