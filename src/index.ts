@@ -64,9 +64,9 @@ export type { InteractionEvent, VersionMetrics, MetricsPoint, SeriesOptions, Per
 export { renderSystemPrompt, o200kTokenCounter, gradeTrait, isDomainActive, mentions, assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, TOKEN_SEGMENT_LENGTH } from './services/prompt-renderer';
 export type { RenderedPrompt, RenderOptions, RenderedSection, DroppedItem, TokenCounter, PromptSectionName, DomainActivation } from './services/prompt-renderer';
 export { PersonaRuntime } from './services/persona-runtime';
-export { voiceRequest, escapeXml, VOICE_PROVIDERS, MAX_VOICE_TEXT_LENGTH } from './services/voice-request';
+export { voiceRequest, escapeXml, VOICE_PROVIDERS, MAX_VOICE_TEXT_LENGTH, VOICE_OPTION_VALUES } from './services/voice-request';
 export type { VoiceRequest, VoiceRequestOptions, VoiceProvider, OpenAISpeechBody, ElevenLabsBody, GoogleSynthesizeBody, PollySynthesizeBody } from './services/voice-request';
-export { toProviderRequest, previewMessages, providerFamilyOf, promptCacheKey, PROVIDERS, MAX_MESSAGES, MAX_MESSAGE_CONTENT_LENGTH, DEFAULT_ANTHROPIC_MAX_TOKENS, ANTHROPIC_API_VERSION } from './services/provider-request';
+export { toProviderRequest, previewMessages, providerFamilyOf, promptCacheKey, PROVIDERS, MAX_MESSAGES, MAX_MESSAGE_CONTENT_LENGTH, DEFAULT_ANTHROPIC_MAX_TOKENS, MAX_OUTPUT_TOKENS, maxOutputTokensOf, ANTHROPIC_API_VERSION } from './services/provider-request';
 export type { ProviderName, ProviderRequest, ProviderRequestOptions, ProviderBody, ConversationMessage, OpenAIChatBody, OpenAIResponsesBody, AnthropicMessagesBody, AnthropicTextBlock, GeminiGenerateContentBody, GeminiContent } from './services/provider-request';
 export type { PersonaRuntimeOptions, PromptOptions, ServedPrompt } from './services/persona-runtime';
 export { INVALIDATION_CHANNEL } from './persistence/invalidation-listener';

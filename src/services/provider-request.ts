@@ -93,6 +93,56 @@ export const MAX_MESSAGE_CONTENT_LENGTH = 1_000_000;
 /** Anthropic's `max_tokens` when neither the options nor the persona give one. */
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;
 
+/**
+ * The largest response limit each model family takes, as documented by the provider (models
+ * overview pages of Anthropic, OpenAI and Google AI, as known when written; not fetched at
+ * build or run time), matched by the longest
+ * model-id prefix; the `''` entry is the ceiling for a model of that provider not listed. A
+ * larger `maxTokens` (the options' or the persona's) is clamped to it, with a warning.
+ */
+export const MAX_OUTPUT_TOKENS: Record<'openai' | 'anthropic' | 'gemini', Readonly<Record<string, number>>> = {
+  openai: {
+    '': 128_000,
+    'gpt-3.5-turbo': 4_096,
+    'gpt-4': 8_192,
+    'gpt-4-turbo': 4_096,
+    'gpt-4o': 16_384,
+    'chatgpt-4o': 16_384,
+    'gpt-4.1': 32_768,
+    'gpt-4.5': 16_384,
+    'gpt-5': 128_000,
+    'o1-mini': 65_536,
+    o1: 100_000,
+    o3: 100_000,
+    'o4-mini': 100_000,
+  },
+  anthropic: {
+    '': 128_000,
+    'claude-3-': 4_096,
+    'claude-3-5-': 8_192,
+    'claude-3-7-sonnet': 64_000,
+    'claude-opus-4-2': 32_000,
+    'claude-opus-4-0': 32_000,
+    'claude-opus-4-1': 32_000,
+    'claude-opus-4-5': 64_000,
+    'claude-sonnet-4': 64_000,
+    'claude-haiku-4': 64_000,
+  },
+  gemini: {
+    '': 65_536,
+    'gemini-1.': 8_192,
+    'gemini-2.0': 8_192,
+    'gemini-2.5': 65_536,
+  },
+};
+
+/** The response-limit ceiling of `model` at `family` ({@link MAX_OUTPUT_TOKENS}, longest prefix). */
+export function maxOutputTokensOf(family: 'openai' | 'anthropic' | 'gemini', model: string): number {
+  let best = '';
+  for (const prefix of Object.keys(MAX_OUTPUT_TOKENS[family])) if (prefix.length > best.length && model.startsWith(prefix)) best = prefix;
+  return MAX_OUTPUT_TOKENS[family][best];
+}
+
 /** Which provider a model id belongs to, by its documented prefix, or undefined. */
 export function providerFamilyOf(model: string): 'openai' | 'anthropic' | 'gemini' | undefined {
   if (/^(gpt-|chatgpt-|o[1-9](?![0-9a-z]))/.test(model)) return 'openai';
@@ -125,6 +175,9 @@ function checkMessages(messages: unknown, provider: ProviderName): ConversationM
     for (const key of Object.keys(rest)) issues.push({ path: `${at}.${key}`, constraint: 'whitelistValidation', message: `property ${key} should not exist` });
     if (role !== 'user' && role !== 'assistant') issues.push({ path: `${at}.role`, constraint: 'isIn', message: `${at}.role must be 'user' or 'assistant'` });
     if (typeof content !== 'string') issues.push({ path: `${at}.content`, constraint: 'isString', message: `${at}.content must be a string` });
+    // Anthropic refuses a text block without non-whitespace text and Gemini an empty part; a turn
+    // with no text is refused for every provider, so one conversation suits all four.
+    else if (!content.trim()) issues.push({ path: `${at}.content`, constraint: 'isNotEmpty', message: `${at}.content must not be empty or only whitespace` });
     else if (content.length > MAX_MESSAGE_CONTENT_LENGTH) issues.push({ path: `${at}.content`, constraint: 'maxLength', message: `${at}.content must be at most ${MAX_MESSAGE_CONTENT_LENGTH.toLocaleString('en-US')} characters` });
     out.push({ role: role as ConversationMessage['role'], content: content as string });
   });
@@ -133,6 +186,24 @@ function checkMessages(messages: unknown, provider: ProviderName): ConversationM
     invalid([{ path: 'messages', constraint: 'arrayNotEmpty', message: `${provider} needs at least one message after the system prompt` }]);
   }
   return out;
+}
+
+function checkPrompt(prompt: unknown): RenderedPrompt {
+  const at = (path: string, constraint: string, message: string): never => {
+    throw new PersonaValidationError([{ path, constraint, message }], 'prompt');
+  };
+  if (typeof prompt !== 'object' || prompt === null || Array.isArray(prompt)) at('prompt', 'isObject', 'prompt must be a rendered prompt (renderSystemPrompt or PersonaRuntime)');
+  const p = prompt as Partial<RenderedPrompt>;
+  if (typeof p.text !== 'string') at('prompt.text', 'isString', 'prompt.text must be a string');
+  if (p.modelPreferences != null && (!Array.isArray(p.modelPreferences) || p.modelPreferences.some((m) => typeof m !== 'string'))) {
+    at('prompt.modelPreferences', 'isArray', 'prompt.modelPreferences must be an array of strings');
+  }
+  for (const key of ['maxTokens', 'temperature', 'stablePrefixLength'] as const) {
+    const v = p[key];
+    if (v != null && (typeof v !== 'number' || !Number.isFinite(v))) at(`prompt.${key}`, 'isNumber', `prompt.${key} must be a finite number`);
+  }
+  if (p.maxTokens != null && (!Number.isSafeInteger(p.maxTokens) || p.maxTokens < 1)) at('prompt.maxTokens', 'isInt', 'prompt.maxTokens must be a positive integer');
+  return p as RenderedPrompt;
 }
 
 function checkModel(prompt: RenderedPrompt, provider: ProviderName, model: unknown): string {
@@ -177,21 +248,32 @@ export function promptCacheKey(prompt: Pick<RenderedPrompt, 'personaId' | 'versi
  *   and for Anthropic (API version 2026-10-21 takes none; the warning is only given when the
  *   persona's temperature is not 1, the value Anthropic models use).
  * - Response limit: `options.maxTokens`, else the persona's `maxTokens`; Anthropic always gets
- *   `max_tokens` (else 4096).
+ *   `max_tokens` (else 4096). A limit above the model family's ceiling
+ *   ({@link MAX_OUTPUT_TOKENS}) is clamped to it, with a warning.
+ * - A prompt that is not a rendered prompt (null, no `text`) is a `PersonaValidationError` at
+ *   `prompt` or `prompt.<field>`; a message with empty or blank content one at `messages[i].content`;
+ *   `options` null is taken as no options.
  * - The system prompt's stable prefix (`stablePrefixLength`) carries Anthropic's `cache_control`
  *   breakpoint; OpenAI bodies carry a `prompt_cache_key` from the persona's id and version.
  * - Anthropic and Gemini need at least one message: an empty `messages` is refused.
  */
 export function toProviderRequest<P extends ProviderName>(prompt: RenderedPrompt, provider: P, options?: ProviderRequestOptions): ProviderRequest<ProviderBody[P]>;
-export function toProviderRequest(prompt: RenderedPrompt, provider: ProviderName, options: ProviderRequestOptions = {}): ProviderRequest {
+export function toProviderRequest(given: RenderedPrompt, provider: ProviderName, options: ProviderRequestOptions = {}): ProviderRequest {
+  const prompt = checkPrompt(given);
+  if (options === null) options = {};
   if (!(PROVIDERS as readonly string[]).includes(provider)) {
     invalid([{ path: 'provider', constraint: 'isIn', message: `provider must be one of: ${PROVIDERS.join(', ')}` }]);
   }
   if (typeof options !== 'object' || options === null) invalid([{ path: '', constraint: 'isObject', message: 'options must be an object' }]);
   const messages = checkMessages(options.messages, provider);
   const model = checkModel(prompt, provider, options.model);
-  const maxTokens = checkMaxTokens(options.maxTokens) ?? prompt.maxTokens ?? undefined;
   const warnings: string[] = [];
+  let maxTokens = checkMaxTokens(options.maxTokens) ?? prompt.maxTokens ?? undefined;
+  const ceiling = maxOutputTokensOf(FAMILY[provider], model);
+  if (maxTokens !== undefined && maxTokens > ceiling) {
+    warnings.push(`maxTokens ${maxTokens} clamped to ${ceiling}: the most ${model} returns`);
+    maxTokens = ceiling;
+  }
   const text = prompt.text;
   const cacheKey = promptCacheKey(prompt);
   let temperature: number | undefined = prompt.temperature;
@@ -246,5 +328,6 @@ export function toProviderRequest(prompt: RenderedPrompt, provider: ProviderName
  */
 export function previewMessages(messages: ConversationMessage[] | undefined, context: string | undefined): ConversationMessage[] | undefined {
   if (messages !== undefined) return messages;
-  return context ? [{ role: 'user', content: context }] : undefined;
+  // A blank context is no message: every provider refuses an empty turn.
+  return context?.trim() ? [{ role: 'user', content: context }] : undefined;
 }

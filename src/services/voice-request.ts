@@ -93,6 +93,38 @@ function stringOption(voice: VoiceConfiguration, key: string, fallback: string, 
   return fallback;
 }
 
+/**
+ * The values each provider documents for the settings taken from `providerOptions` (API
+ * references, as known when written). Azure and ElevenLabs have long, growing lists of output formats,
+ * so theirs are checked by pattern: lowercase words joined by `-` (Azure, e.g.
+ * `riff-24khz-16bit-mono-pcm`) or `_` (ElevenLabs, e.g. `mp3_44100_128`), at most 64 characters —
+ * no space, CR, LF or other character that could leave the header or the query parameter. A value
+ * outside these is left out with a warning and the default is used (as for every
+ * `providerOptions` value of the wrong type or range).
+ */
+export const VOICE_OPTION_VALUES = {
+  openaiResponseFormat: ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'],
+  googleAudioEncoding: ['LINEAR16', 'MP3', 'OGG_OPUS', 'MULAW', 'ALAW'],
+  pollyEngine: ['standard', 'neural', 'long-form', 'generative'],
+  pollyOutputFormat: ['mp3', 'ogg_vorbis', 'pcm'],
+  azureOutputFormat: /^[a-z0-9]+(?:-[a-z0-9]+)*$/,
+  elevenLabsOutputFormat: /^[a-z0-9]+(?:_[a-z0-9]+)*$/,
+} as const;
+
+/** A string option of `providerOptions` that must be one of `allowed` (or match it), else the default with a warning. */
+function choiceOption(voice: VoiceConfiguration, key: string, fallback: string, allowed: readonly string[] | RegExp, provider: string, warnings: string[]): string {
+  const value = stringOption(voice, key, fallback, warnings);
+  if (value === fallback) return value;
+  const ok = Array.isArray(allowed) ? allowed.includes(value) : value.length <= 64 && (allowed as RegExp).test(value);
+  if (ok) return value;
+  const what = Array.isArray(allowed) ? allowed.join(', ') : `a value of the form ${fallback || (allowed as RegExp).source}`;
+  warnings.push(`providerOptions.${key} ${JSON.stringify(value.slice(0, 64))} ignored: ${provider} takes ${what}${fallback ? `; ${fallback} used` : ''}`);
+  return fallback;
+}
+
+/** ElevenLabs voice ids are 20 letters and digits; anything placed as a path segment must be unreserved characters, and not `.` or `..`. */
+const SAFE_PATH_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._~-]{1,200}$/;
+
 /** A number option of `providerOptions` within a range, else undefined (out of range or of another type: ignored with a warning). */
 function numberOption(voice: VoiceConfiguration, key: string, min: number, max: number, warnings: string[]): number | undefined {
   const value = voice.providerOptions?.[key];
@@ -112,13 +144,17 @@ function checkInput(persona: PersonaConfiguration, text: unknown, options: Voice
   const voice = persona?.voiceConfig;
   if (!voice) issues.push({ path: 'voiceConfig', constraint: 'isDefined', message: 'the persona has no voiceConfig' });
   if (typeof text !== 'string') issues.push({ path: 'text', constraint: 'isString', message: 'text must be a string' });
-  else if (!text.trim()) issues.push({ path: 'text', constraint: 'isNotEmpty', message: 'text must not be empty' });
+  // Characters XML cannot hold are removed from SSML; a text of nothing else would be silence.
+  else if (!text.replace(NOT_XML_CHAR, '').trim()) issues.push({ path: 'text', constraint: 'isNotEmpty', message: 'text must not be empty (characters XML cannot hold do not count)' });
   else if (text.length > MAX_VOICE_TEXT_LENGTH) issues.push({ path: 'text', constraint: 'maxLength', message: `text must be at most ${MAX_VOICE_TEXT_LENGTH.toLocaleString('en-US')} characters` });
   // Provider names are matched without regard to case ("ElevenLabs" is elevenlabs).
   const given = options?.provider ?? voice?.provider;
   const provider = typeof given === 'string' ? given.toLowerCase() : given;
   if (provider !== undefined && !(VOICE_PROVIDERS as readonly string[]).includes(provider)) {
     issues.push({ path: options?.provider !== undefined ? 'provider' : 'voiceConfig.provider', constraint: 'isIn', message: `voice provider must be one of: ${VOICE_PROVIDERS.join(', ')}` });
+  }
+  if (provider === 'elevenlabs' && voice && !(typeof voice.voiceId === 'string' && SAFE_PATH_SEGMENT.test(voice.voiceId))) {
+    issues.push({ path: 'voiceConfig.voiceId', constraint: 'matches', message: 'an ElevenLabs voice id goes in the URL path: 1 to 200 letters, digits, ".", "_", "~" or "-", and not "." or ".."' });
   }
   if (issues.length) throw new PersonaValidationError(issues, 'voice request');
   return { voice: voice as VoiceConfiguration, provider: provider as VoiceProvider, text: text as string };
@@ -129,10 +165,17 @@ function checkInput(persona: PersonaConfiguration, text: unknown, options: Voice
  * (SSML with `prosody` and `mstts:express-as`), Google Cloud TTS (SSML input) or Amazon Polly
  * (SSML text). `options.provider` overrides `voiceConfig.provider`. Settings a provider cannot
  * take are clamped to its range or left out, each with a warning; the unit mappings are in
- * docs/runtime.md. A persona without `voiceConfig`, an unknown provider, or a text that is empty
- * or longer than {@link MAX_VOICE_TEXT_LENGTH} is a `PersonaValidationError`.
+ * docs/runtime.md. `providerOptions` values a provider does not document
+ * ({@link VOICE_OPTION_VALUES}) are left out with a warning and the default is used. A persona
+ * without `voiceConfig`, an unknown provider, a text that is empty (after removing characters XML
+ * cannot hold) or longer than {@link MAX_VOICE_TEXT_LENGTH}, or an ElevenLabs voice id that is not
+ * a safe URL path segment is a `PersonaValidationError`; `options` null counts as none.
  */
-export function voiceRequest(persona: PersonaConfiguration, text: string, options: VoiceRequestOptions = {}): VoiceRequest {
+export function voiceRequest(persona: PersonaConfiguration, text: string, given: VoiceRequestOptions | null = {}): VoiceRequest {
+  const options = given ?? {};
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new PersonaValidationError([{ path: 'options', constraint: 'isObject', message: 'options must be an object' }], 'voice request');
+  }
   const { voice, provider, text: input } = checkInput(persona, text, options);
   const warnings: string[] = [];
   if (input.length > TEXT_LIMITS[provider]) warnings.push(`text of ${input.length} characters is longer than ${provider} takes in one request (${TEXT_LIMITS[provider]}): split it`);
@@ -142,7 +185,7 @@ export function voiceRequest(persona: PersonaConfiguration, text: string, option
       return { provider, path: '/v1/audio/speech', headers: { 'Content-Type': 'application/json' }, body: openAISpeech(voice, input, warnings), warnings };
     case 'elevenlabs': {
       // The output format is a query parameter; without it ElevenLabs answers mp3_44100_128.
-      const format = stringOption(voice, 'outputFormat', '', warnings);
+      const format = choiceOption(voice, 'outputFormat', '', VOICE_OPTION_VALUES.elevenLabsOutputFormat, 'ElevenLabs', warnings);
       const path = `/v1/text-to-speech/${encodeURIComponent(voice.voiceId)}${format ? `?output_format=${encodeURIComponent(format)}` : ''}`;
       return { provider, path, headers: { 'Content-Type': 'application/json' }, body: elevenLabs(voice, input, warnings), warnings };
     }
@@ -150,7 +193,7 @@ export function voiceRequest(persona: PersonaConfiguration, text: string, option
       return {
         provider,
         path: '/cognitiveservices/v1',
-        headers: { 'Content-Type': 'application/ssml+xml', 'X-Microsoft-OutputFormat': stringOption(voice, 'outputFormat', 'audio-24khz-48kbitrate-mono-mp3', warnings) },
+        headers: { 'Content-Type': 'application/ssml+xml', 'X-Microsoft-OutputFormat': choiceOption(voice, 'outputFormat', 'audio-24khz-48kbitrate-mono-mp3', VOICE_OPTION_VALUES.azureOutputFormat, 'Azure', warnings) },
         body: azureSsml(voice, input, warnings),
         warnings,
       };
@@ -171,10 +214,8 @@ function speechInstructions(voice: VoiceConfiguration): string | undefined {
 
 function openAISpeech(voice: VoiceConfiguration, input: string, warnings: string[]): OpenAISpeechBody {
   const model = stringOption(voice, 'model', 'gpt-4o-mini-tts', warnings);
-  const format = stringOption(voice, 'responseFormat', 'mp3', warnings);
-  const formats = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
-  const body: OpenAISpeechBody = { model, voice: voice.voiceId, input, speed: voice.speed, response_format: (formats.includes(format) ? format : 'mp3') as OpenAISpeechBody['response_format'] };
-  if (!formats.includes(format)) warnings.push(`providerOptions.responseFormat ${JSON.stringify(format)} ignored: OpenAI takes ${formats.join(', ')}`);
+  const format = choiceOption(voice, 'responseFormat', 'mp3', VOICE_OPTION_VALUES.openaiResponseFormat, 'OpenAI', warnings) as OpenAISpeechBody['response_format'];
+  const body: OpenAISpeechBody = { model, voice: voice.voiceId, input, speed: voice.speed, response_format: format };
   const instructions = speechInstructions(voice);
   // Only the gpt-4o TTS models take instructions; tts-1 and tts-1-hd refuse them.
   if (instructions && model.startsWith('tts-1')) warnings.push(`emotion and style left out: ${model} takes no instructions (gpt-4o-mini-tts does)`);
@@ -219,7 +260,7 @@ function googleSynthesize(voice: VoiceConfiguration, input: string, warnings: st
     input: { ssml: `<speak>${escapeXml(input)}</speak>` },
     voice: { languageCode: voice.language, name: voice.voiceId },
     audioConfig: {
-      audioEncoding: stringOption(voice, 'audioEncoding', 'MP3', warnings),
+      audioEncoding: choiceOption(voice, 'audioEncoding', 'MP3', VOICE_OPTION_VALUES.googleAudioEncoding, 'Google', warnings),
       speakingRate: voice.speed,
       pitch: voice.pitch,
       volumeGainDb: voice.volume === 0 ? -96 : Math.max(-96, decibels(voice.volume)),
@@ -229,7 +270,7 @@ function googleSynthesize(voice: VoiceConfiguration, input: string, warnings: st
 
 /** Polly: rate 20–200% of normal; volume in relative dB (silent at 0); pitch as a relative percentage, standard engine only; style `news` or `conversational` as `amazon:domain`. */
 function pollySynthesize(voice: VoiceConfiguration, input: string, warnings: string[]): PollySynthesizeBody {
-  const engine = stringOption(voice, 'engine', 'neural', warnings);
+  const engine = choiceOption(voice, 'engine', 'neural', VOICE_OPTION_VALUES.pollyEngine, 'Polly', warnings);
   const rate = clamp(voice.speed, 0.2, 2, 'speed', warnings);
   const attributes = [`rate="${Math.round(rate * 100)}%"`, `volume="${voice.volume === 0 ? 'silent' : signedDecibels(voice.volume)}"`];
   if (voice.pitch !== 0) {
@@ -244,5 +285,5 @@ function pollySynthesize(voice: VoiceConfiguration, input: string, warnings: str
   if (domain && engine === 'neural') ssml = `<amazon:domain name="${domain}">${ssml}</amazon:domain>`;
   else if (voice.style) warnings.push(`style ${JSON.stringify(voice.style)} left out: Polly takes the styles news and conversational, with the neural engine`);
   unsupported(voice, 'polly', ['emotion'], warnings);
-  return { Text: `<speak>${ssml}</speak>`, TextType: 'ssml', VoiceId: voice.voiceId, LanguageCode: voice.language, Engine: engine, OutputFormat: stringOption(voice, 'outputFormat', 'mp3', warnings) };
+  return { Text: `<speak>${ssml}</speak>`, TextType: 'ssml', VoiceId: voice.voiceId, LanguageCode: voice.language, Engine: engine, OutputFormat: choiceOption(voice, 'outputFormat', 'mp3', VOICE_OPTION_VALUES.pollyOutputFormat, 'Polly', warnings) };
 }

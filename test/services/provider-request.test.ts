@@ -12,6 +12,9 @@ import {
   PersonaConfiguration,
   renderSystemPrompt,
   RenderedPrompt,
+  MAX_OUTPUT_TOKENS,
+  maxOutputTokensOf,
+  previewMessages,
   toProviderRequest,
 } from '../../src';
 import { fixture } from '../fixtures';
@@ -175,6 +178,65 @@ describe('toProviderRequest', () => {
     });
   });
 
+  describe('response limit ceilings', () => {
+    const huge = { ...prompt, maxTokens: 1_000_000 };
+    const limitOf = (r: { body: object }) => {
+      const b = r.body as Record<string, unknown> & { generationConfig?: { maxOutputTokens?: number } };
+      return (b.max_completion_tokens ?? b.max_output_tokens ?? b.max_tokens ?? b.generationConfig?.maxOutputTokens) as number;
+    };
+
+    it('clamps the persona’s maxTokens to the model family’s documented ceiling, with a warning, for every provider', () => {
+      const cases = [
+        ['openai-chat', 'gpt-4o', 16_384],
+        ['openai-responses', 'gpt-4.1-mini', 32_768],
+        ['openai-chat', 'o3-mini', 100_000],
+        ['anthropic', 'claude-sonnet-4-5', 64_000],
+        ['anthropic', 'claude-opus-4-1-20250805', 32_000],
+        ['anthropic', 'claude-3-5-haiku-latest', 8_192],
+        ['gemini', 'gemini-2.0-flash', 8_192],
+        ['gemini', 'gemini-2.5-pro', 65_536],
+      ] as const;
+      for (const [provider, model, ceiling] of cases) {
+        const r = toProviderRequest(huge, provider, { model, messages: conversation });
+        expect(limitOf(r)).toBe(ceiling);
+        expect(r.warnings).toContain(`maxTokens 1000000 clamped to ${ceiling}: the most ${model} returns`);
+      }
+    });
+
+    it('clamps options.maxTokens too, and takes an unknown model of the provider to the provider’s ceiling', () => {
+      const r = toProviderRequest(prompt, 'anthropic', { model: 'claude-future-9', maxTokens: 999_999, messages: conversation });
+      expect(r.body.max_tokens).toBe(MAX_OUTPUT_TOKENS.anthropic['']);
+      expect(r.warnings.some((w) => w.startsWith('maxTokens 999999 clamped'))).toBe(true);
+    });
+
+    it('never sends more than the ceiling and never warns below it (property)', () => {
+      const providers = ['openai-chat', 'openai-responses', 'anthropic', 'gemini'] as const;
+      const models = { 'openai-chat': ['gpt-4o', 'gpt-5', 'o1-mini', 'gpt-4'], 'openai-responses': ['gpt-4.1', 'o3'], anthropic: ['claude-3-haiku', 'claude-sonnet-4'], gemini: ['gemini-1.5-pro', 'gemini-3-pro'] };
+      fc.assert(
+        fc.property(fc.constantFrom(...providers), fc.nat(), fc.integer({ min: 1, max: 1_000_000 }), (provider, pick, maxTokens) => {
+          const model = models[provider][pick % models[provider].length];
+          const r = toProviderRequest(prompt, provider, { model, maxTokens, messages: conversation });
+          const ceiling = maxOutputTokensOf(provider.startsWith('openai') ? 'openai' : (provider as 'anthropic' | 'gemini'), model);
+          expect(limitOf(r)).toBe(Math.min(maxTokens, ceiling));
+          expect(r.warnings.some((w) => w.startsWith('maxTokens'))).toBe(maxTokens > ceiling);
+        }),
+      );
+    });
+  });
+
+  describe('the prompt', () => {
+    it('refuses what is not a rendered prompt with a PersonaValidationError at prompt, never a TypeError', () => {
+      expect(validationIssues(() => toProviderRequest(null as never, 'openai-chat', { model: 'gpt-4o' }))[0]).toMatchObject({ path: 'prompt', constraint: 'isObject' });
+      expect(validationIssues(() => toProviderRequest({} as never, 'anthropic', { model: 'claude-x', messages: conversation }))[0]).toMatchObject({ path: 'prompt.text' });
+      expect(validationIssues(() => toProviderRequest({ text: 'x', modelPreferences: 'gpt-4o' } as never, 'openai-chat'))[0].path).toBe('prompt.modelPreferences');
+      expect(validationIssues(() => toProviderRequest({ ...prompt, maxTokens: Infinity }, 'openai-chat'))[0].path).toBe('prompt.maxTokens');
+    });
+
+    it('takes null options as none', () => {
+      expect(toProviderRequest(prompt, 'openai-chat', null as never).body.messages).toHaveLength(1);
+    });
+  });
+
   describe('messages', () => {
     it('are needed by Anthropic and Gemini, not by OpenAI', () => {
       expect(validationIssues(() => toProviderRequest(prompt, 'anthropic'))).toEqual([expect.objectContaining({ path: 'messages', constraint: 'arrayNotEmpty' })]);
@@ -196,6 +258,20 @@ describe('toProviderRequest', () => {
       expect(validationIssues(() => toProviderRequest(prompt, 'openai-chat', { messages: many }))[0].constraint).toBe('arrayMaxSize');
       const huge = [{ role: 'user' as const, content: 'x'.repeat(1_000_001) }];
       expect(validationIssues(() => toProviderRequest(prompt, 'openai-chat', { messages: huge }))[0]).toMatchObject({ path: 'messages[0].content', constraint: 'maxLength' });
+    });
+
+    it('refuses empty or blank content for every provider (Anthropic and Gemini refuse it), at messages[i].content', () => {
+      for (const provider of ['openai-chat', 'openai-responses', 'anthropic', 'gemini'] as const) {
+        for (const content of ['', ' \n\t']) {
+          const messages = [{ role: 'user' as const, content: 'hi' }, { role: 'assistant' as const, content }];
+          expect(validationIssues(() => toProviderRequest(prompt, provider, { messages }))).toEqual([expect.objectContaining({ path: 'messages[1].content', constraint: 'isNotEmpty' })]);
+        }
+      }
+    });
+
+    it('a preview of a blank context sends no message (it would be refused), a context one user message', () => {
+      expect(previewMessages(undefined, ' \n')).toBeUndefined();
+      expect(previewMessages(undefined, 'stuck')).toEqual([{ role: 'user', content: 'stuck' }]);
     });
 
     it('refuses an unknown provider', () => {

@@ -1,9 +1,11 @@
 import { DOMParser } from '@xmldom/xmldom';
 import fc from 'fast-check';
 import type { SpeechCreateParams } from 'openai/resources/audio/speech';
-import { escapeXml, GoogleSynthesizeBody, OpenAISpeechBody, PersonaConfiguration, PollySynthesizeBody, voiceRequest } from '../../src';
+import { ElevenLabsBody, escapeXml, GoogleSynthesizeBody, VOICE_OPTION_VALUES, OpenAISpeechBody, PersonaConfiguration, PersonaValidationError, PollySynthesizeBody, voiceRequest } from '../../src';
 import { fixture } from '../fixtures';
 import { Exact, validationIssues } from '../support/validation';
+
+const issues = validationIssues;
 
 const exactlyOpenAISpeech: Exact<OpenAISpeechBody, SpeechCreateParams> = true;
 
@@ -60,8 +62,8 @@ describe('voiceRequest', () => {
   });
 
   it('ElevenLabs: the voice id in the path, text, model_id, voice_settings with speed clamped to 0.7–1.2', () => {
-    const r = voiceRequest(personaWith({ provider: 'elevenlabs', voiceId: 'EXAVITQu4vr4xnSDxMaL/../x', speed: 2, providerOptions: { stability: 0.4, similarityBoost: 0.8 } }), 'Hi');
-    expect(r.path).toBe('/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL%2F..%2Fx');
+    const r = voiceRequest(personaWith({ provider: 'elevenlabs', voiceId: 'EXAVITQu4vr4xnSDxMaL', speed: 2, providerOptions: { stability: 0.4, similarityBoost: 0.8 } }), 'Hi');
+    expect(r.path).toBe('/v1/text-to-speech/EXAVITQu4vr4xnSDxMaL');
     expect(r.body).toEqual({ text: 'Hi', model_id: 'eleven_multilingual_v2', voice_settings: { speed: 1.2, stability: 0.4, similarity_boost: 0.8 } });
     expect(r.warnings).toEqual(['speed 2 clamped to 1.2 (the provider takes 0.7 to 1.2)']);
     expect(voiceRequest(personaWith({ provider: 'elevenlabs', voiceId: 'v', providerOptions: { outputFormat: 'pcm_16000' } }), 'Hi').path).toBe('/v1/text-to-speech/v?output_format=pcm_16000');
@@ -136,6 +138,98 @@ describe('voiceRequest', () => {
     expect(validationIssues(() => voiceRequest(personaWith(base), 'x'.repeat(100_001)))[0]).toMatchObject({ path: 'text', constraint: 'maxLength' });
   });
 
+  it('refuses a text made only of characters XML cannot hold (it would be silence), at text', () => {
+    for (const provider of ['openai', 'elevenlabs', 'azure', 'google', 'polly']) {
+      expect(issues(() => voiceRequest(personaWith({ ...base, provider, voiceId: 'abc' }), '\u0001\u0002 \uFFFF\uD800'))).toEqual([expect.objectContaining({ path: 'text', constraint: 'isNotEmpty' })]);
+    }
+  });
+
+  it('takes null options as none, and refuses options that are not an object', () => {
+    expect(voiceRequest(personaWith(base), 'x', null).provider).toBe('azure');
+    expect(issues(() => voiceRequest(personaWith(base), 'x', 'google' as never))[0]).toMatchObject({ path: 'options', constraint: 'isObject' });
+  });
+
+  it('refuses an ElevenLabs voice id that is not a safe URL path segment; a good one stays the only path segment', () => {
+    for (const voiceId of ['..', '.', 'a/b', '../../v1/voices', 'a?b=1', 'a#b', 'a b', 'a%2F']) {
+      expect(issues(() => voiceRequest(personaWith({ provider: 'elevenlabs', voiceId }), 'hi'))).toEqual([expect.objectContaining({ path: 'voiceConfig.voiceId', constraint: 'matches' })]);
+    }
+    // The same id is fine for a provider that does not put it in the URL.
+    expect(voiceRequest(personaWith({ provider: 'azure', voiceId: '..' }), 'hi').path).toBe('/cognitiveservices/v1');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), (voiceId) => {
+        let persona: PersonaConfiguration;
+        try {
+          persona = personaWith({ provider: 'elevenlabs', voiceId });
+        } catch {
+          return;
+        }
+        let r;
+        try {
+          r = voiceRequest(persona, 'hi');
+        } catch (e) {
+          expect(e).toBeInstanceOf(PersonaValidationError);
+          return;
+        }
+        const url = new URL(r.path, 'https://api.elevenlabs.io');
+        expect(url.pathname).toBe(`/v1/text-to-speech/${voiceId}`);
+        expect(url.search).toBe('');
+      }),
+    );
+  });
+
+  describe('providerOptions a provider does not document are left out with a warning, and the default used', () => {
+    it('Azure output format: a CR/LF or any character outside lowercase words and hyphens never reaches the header', () => {
+      for (const outputFormat of ['riff-8khz\r\nX-Evil: injected', 'a b', 'RIFF-8KHZ', 'x'.repeat(65), 'a--b']) {
+        const r = voiceRequest(personaWith({ ...base, providerOptions: { outputFormat } }), 'x');
+        expect(r.headers['X-Microsoft-OutputFormat']).toBe('audio-24khz-48kbitrate-mono-mp3');
+        expect(r.warnings).toEqual([expect.stringMatching(/^providerOptions\.outputFormat .* ignored: Azure takes/)]);
+        expect(() => new Headers(r.headers)).not.toThrow();
+      }
+      expect(voiceRequest(personaWith({ ...base, providerOptions: { outputFormat: 'riff-24khz-16bit-mono-pcm' } }), 'x').headers['X-Microsoft-OutputFormat']).toBe('riff-24khz-16bit-mono-pcm');
+    });
+
+    it('header values and query parameters are always plain tokens (property)', () => {
+      fc.assert(
+        fc.property(fc.constantFrom('azure', 'elevenlabs'), fc.string({ unit: 'binary', maxLength: 70 }), (provider, outputFormat) => {
+          let persona: PersonaConfiguration;
+          try {
+            persona = personaWith({ provider, voiceId: 'abc', providerOptions: { outputFormat } });
+          } catch {
+            return; // the persona itself refuses U+0000 and lone surrogates
+          }
+          const r = voiceRequest(persona, 'x');
+          for (const v of Object.values(r.headers)) expect(v).toMatch(/^[A-Za-z0-9/+.-]+$/);
+          expect(r.path).toMatch(/^[A-Za-z0-9/._~?=-]+$/);
+        }),
+      );
+    });
+
+    it('ElevenLabs output format goes in the query only when it is a token such as mp3_44100_128', () => {
+      expect(voiceRequest(personaWith({ provider: 'elevenlabs', voiceId: 'abc', providerOptions: { outputFormat: 'pcm_16000' } }), 'x').path).toBe('/v1/text-to-speech/abc?output_format=pcm_16000');
+      const r = voiceRequest(personaWith({ provider: 'elevenlabs', voiceId: 'abc', providerOptions: { outputFormat: 'mp3&x=1' } }), 'x');
+      expect(r.path).toBe('/v1/text-to-speech/abc');
+      expect(r.warnings[0]).toMatch(/^providerOptions\.outputFormat "mp3&x=1" ignored: ElevenLabs takes/);
+      expect((r.body as ElevenLabsBody).text).toBe('x');
+    });
+
+    it('Polly engine and output format, Google audio encoding, OpenAI response format: the documented values only', () => {
+      for (const engine of VOICE_OPTION_VALUES.pollyEngine) expect((voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna', providerOptions: { engine } }), 'x').body as PollySynthesizeBody).Engine).toBe(engine);
+      const polly = voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna', providerOptions: { engine: 'turbo', outputFormat: 'wav' } }), 'x');
+      expect(polly.body).toMatchObject({ Engine: 'neural', OutputFormat: 'mp3' });
+      expect(polly.warnings).toEqual([
+        'providerOptions.engine "turbo" ignored: Polly takes standard, neural, long-form, generative; neural used',
+        'providerOptions.outputFormat "wav" ignored: Polly takes mp3, ogg_vorbis, pcm; mp3 used',
+      ]);
+      const google = voiceRequest(personaWith({ provider: 'google', voiceId: 'en-US-Neural2-A', providerOptions: { audioEncoding: 'mp3' } }), 'x');
+      expect((google.body as GoogleSynthesizeBody).audioConfig.audioEncoding).toBe('MP3');
+      expect(google.warnings).toEqual(['providerOptions.audioEncoding "mp3" ignored: Google takes LINEAR16, MP3, OGG_OPUS, MULAW, ALAW; MP3 used']);
+      expect((voiceRequest(personaWith({ provider: 'google', voiceId: 'v', providerOptions: { audioEncoding: 'OGG_OPUS' } }), 'x').body as GoogleSynthesizeBody).audioConfig.audioEncoding).toBe('OGG_OPUS');
+      const openai = voiceRequest(personaWith({ provider: 'openai', voiceId: 'alloy', providerOptions: { responseFormat: 'ogg' } }), 'x');
+      expect((openai.body as OpenAISpeechBody).response_format).toBe('mp3');
+      expect(openai.warnings).toEqual(['providerOptions.responseFormat "ogg" ignored: OpenAI takes mp3, opus, aac, flac, wav, pcm; mp3 used']);
+    });
+  });
+
   it('warns when the text is longer than the provider takes in one request', () => {
     expect(voiceRequest(personaWith({ provider: 'polly', voiceId: 'Joanna' }), 'x'.repeat(3001)).warnings).toEqual(['text of 3001 characters is longer than polly takes in one request (3000): split it']);
   });
@@ -152,7 +246,7 @@ describe('voiceRequest', () => {
       fc.assert(
         fc.property(
           fc.constantFrom('azure', 'google', 'polly'),
-          hostile.filter((t) => t.trim().length > 0),
+          hostile.filter((t) => t.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '').trim().length > 0),
           setting,
           setting,
           fc.string({ unit: 'binary', minLength: 1, maxLength: 50 }),
