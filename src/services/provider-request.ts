@@ -209,6 +209,7 @@ function checkPrompt(prompt: unknown): RenderedPrompt {
 function checkModel(prompt: RenderedPrompt, provider: ProviderName, model: unknown): string {
   if (model !== undefined) {
     if (typeof model !== 'string' || model.length < 1 || model.length > 200) invalid([{ path: 'model', constraint: 'isString', message: 'model must be a string of 1 to 200 characters' }]);
+    assertModelName(model, 'model');
     return model;
   }
   const family = FAMILY[provider];
@@ -216,7 +217,22 @@ function checkModel(prompt: RenderedPrompt, provider: ProviderName, model: unkno
   if (found === undefined) {
     invalid([{ path: 'model', constraint: 'isDefined', message: `none of the persona's model preferences (${(prompt.modelPreferences ?? []).join(', ') || 'none'}) is a ${family} model; give options.model` }]);
   }
+  assertModelName(found, 'prompt.modelPreferences');
   return found;
+}
+
+/**
+ * A model name as providers spell them (`gpt-4o`, `claude-sonnet-4-5@20250929`,
+ * `ft:gpt-4o-mini:org::id`, `gemini-2.5-pro`): letters, digits and `. _ : @ -`. Gemini puts the
+ * model in the URL path, so nothing that could leave its path segment (`/`, `?`, `#`, `%`, `..`,
+ * spaces) is taken.
+ */
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
+
+function assertModelName(model: string, path: string): void {
+  if (!MODEL_NAME.test(model) || model.includes('..')) {
+    invalid([{ path, constraint: 'matches', message: `${path} must be a model name: letters, digits and . _ : @ - (no /, ?, #, %, .. or spaces)` }]);
+  }
 }
 
 function checkMaxTokens(maxTokens: unknown): number | undefined {

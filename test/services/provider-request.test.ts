@@ -277,6 +277,17 @@ describe('toProviderRequest', () => {
     it('refuses an unknown provider', () => {
       expect(validationIssues(() => toProviderRequest(prompt, 'mistral' as never))[0].path).toBe('provider');
     });
+
+    it('refuses a model name that could leave its URL path segment (Gemini puts it in the path), given or preferred', () => {
+      for (const model of ['gemini-x/../../files?key=', 'gemini-2.5-pro?alt=sse', 'gemini%2F..', 'gemini pro', 'gemini-..', '../gemini']) {
+        expect(validationIssues(() => toProviderRequest(prompt, 'gemini', { messages: [{ role: 'user', content: 'hi' }], model }))[0]).toMatchObject({ path: 'model', constraint: 'matches' });
+      }
+      const preferred = { ...prompt, modelPreferences: ['gemini-x/../files'] };
+      expect(validationIssues(() => toProviderRequest(preferred, 'gemini', { messages: [{ role: 'user', content: 'hi' }] }))[0].path).toBe('prompt.modelPreferences');
+      for (const model of ['gpt-4o', 'ft:gpt-4o-mini:org::abc123', 'claude-sonnet-4-5@20250929', 'gemini-2.5-pro']) {
+        expect(toProviderRequest(prompt, 'openai-chat', { model }).model).toBe(model);
+      }
+    });
   });
 
   describe('cache hints', () => {
