@@ -47,6 +47,7 @@ export { PersonaInteraction } from './models/persona-interaction.entity';
 export { PersonaStore, PERSONA_SORT_KEYS } from './services/persona-store';
 export { SYSTEM_OWNER, METRICS_WRITE_ROLE, canRead, canWrite, canRecordMetrics } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
+export { MAX_VERSION_NUMBER, isVersionNumber } from './validation/version-number';
 export type { PersonaListFilter, PersonaPage, PersonaPageWithoutTotal, PersonaRevisionEntry, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput, WriteOptions } from './services/persona-store';
 export { MAX_MESSAGE_LENGTH } from './services/persona-store';
 export { diffSnapshots } from './services/persona-diff';
