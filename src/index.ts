@@ -40,7 +40,7 @@ export { customizablePersonaPaths } from './models/partial-persona';
 export { STORE_KEPT_FIELDS, NOT_FROM_TEMPLATE_FIELDS, NEVER_INHERITED } from './models/field-roles';
 export type { Actor } from './actor';
 
-export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf } from './persistence/data-source';
+export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf, DEFAULT_BUSY_TIMEOUT_MS } from './persistence/data-source';
 export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
 export { PersonaRevision } from './models/persona-revision.entity';
 export { PersonaInteraction } from './models/persona-interaction.entity';
