@@ -40,13 +40,14 @@ export { customizablePersonaPaths } from './models/partial-persona';
 export { STORE_KEPT_FIELDS, NOT_FROM_TEMPLATE_FIELDS, NEVER_INHERITED } from './models/field-roles';
 export type { Actor } from './actor';
 
-export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf } from './persistence/data-source';
+export { createDataSource, migrate, PERSONA_ENTITIES, personaDataSourceOptions, useUtcTimestamps, engineOf, DEFAULT_BUSY_TIMEOUT_MS } from './persistence/data-source';
 export type { PersonaDataSourceOptions, PersonaDatabaseType } from './persistence/data-source';
 export { PersonaRevision } from './models/persona-revision.entity';
 export { PersonaInteraction } from './models/persona-interaction.entity';
 export { PersonaStore, PERSONA_SORT_KEYS, MAX_HISTORY_LIMIT } from './services/persona-store';
 export { SYSTEM_OWNER, METRICS_WRITE_ROLE, canRead, canWrite, canRecordMetrics } from './services/access';
 export { MAX_LIST_LIMIT, MAX_LIST_OFFSET, MAX_FILTER_LENGTH } from './services/list-query';
+export { MAX_VERSION_NUMBER, isVersionNumber } from './validation/version-number';
 export type { PersonaListFilter, PersonaPage, PersonaPageWithoutTotal, PersonaRevisionEntry, HistoryOptions, PersonaOrderBy, PersonaStoreOptions, PersonaCreateInput, WriteOptions } from './services/persona-store';
 export { MAX_MESSAGE_LENGTH } from './services/persona-store';
 export { diffSnapshots } from './services/persona-diff';

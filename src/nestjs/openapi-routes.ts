@@ -12,6 +12,7 @@ import { MeController } from './me.controller';
 import { PersonasController } from './personas.controller';
 import { ReleasesController } from './releases.controller';
 import { TemplatesController } from './templates.controller';
+import { MAX_VERSION_NUMBER } from '../validation/version-number';
 
 /*
  * What the OpenAPI document says about each route beyond what @nestjs/swagger reads from the
@@ -163,7 +164,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
       idOrSlugQuery('bucket', 'bucket size', { type: 'string', enum: ['hour', 'day'] }, true),
       idOrSlugQuery('from', 'start, ISO 8601 with a zone (default 30 days before `to`)', { type: 'string', format: 'date-time' }),
       idOrSlugQuery('to', 'end, ISO 8601 with a zone (default now)', { type: 'string', format: 'date-time' }),
-      idOrSlugQuery('version', 'only events of this version', { type: 'integer', minimum: 1 }),
+      idOrSlugQuery('version', 'only events of this version', { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }),
     ],
     ok: { status: 200, description: 'one point per bucket (at most 1,000)', schema: arrayOf(ref('MetricsPoint')) },
     errors: [INVALID, NOT_FOUND],
@@ -176,8 +177,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   'ReleasesController.diff': {
     summary: 'Changes between two versions',
     query: [
-      idOrSlugQuery('from', 'a version', { type: 'integer', minimum: 1 }, true),
-      idOrSlugQuery('to', 'another version', { type: 'integer', minimum: 1 }, true),
+      idOrSlugQuery('from', 'a version', { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }, true),
+      idOrSlugQuery('to', 'another version', { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }, true),
     ],
     ok: { status: 200, description: 'the changes, by field path', schema: ref('PersonaDiff') },
     errors: [INVALID, NOT_FOUND, [404, 'no such version, or one the actor may not see (`REVISION_NOT_FOUND`)']],
@@ -372,7 +373,7 @@ export function openApiComponents(): Record<string, Schema> {
       description: 'Any of the fields of a persona, with the version the change is based on and a change message.',
       properties: {
         ...personaProperties,
-        expectedVersion: { type: 'integer', minimum: 1, description: 'instead of If-Match: a stale one is 409' },
+        expectedVersion: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER, description: 'instead of If-Match: a stale one is 409' },
         message: { type: 'string', maxLength: MAX_MESSAGE_LENGTH, description: 'kept on the revision' },
       },
       additionalProperties: false,
@@ -448,7 +449,7 @@ export function openApiComponents(): Record<string, Schema> {
     RevertRequest: {
       type: 'object',
       required: ['toVersion'],
-      properties: { toVersion: { type: 'integer', minimum: 1 }, expectedVersion: { type: 'integer', minimum: 1 }, message: { type: 'string', maxLength: MAX_MESSAGE_LENGTH } },
+      properties: { toVersion: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }, expectedVersion: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }, message: { type: 'string', maxLength: MAX_MESSAGE_LENGTH } },
     },
     InteractionEvent: {
       type: 'object',
@@ -460,7 +461,7 @@ export function openApiComponents(): Record<string, Schema> {
         outputTokens: { type: 'integer', minimum: 0, maximum: 10_000_000 },
         rating: { type: ['integer', 'null'], minimum: 1, maximum: 5 },
         at: { type: 'string', format: 'date-time', description: 'with a zone; from 2000 to five minutes from now' },
-        version: { type: 'integer', minimum: 1 },
+        version: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER },
       },
     },
     VersionMetrics: { type: 'object', required: ['version', 'metrics'], properties: { version: { type: 'integer' }, metrics: ref('PersonaMetrics') } },
@@ -485,10 +486,10 @@ export function openApiComponents(): Record<string, Schema> {
         changes: arrayOf({ type: 'object', required: ['path', 'kind'], properties: { path: { type: 'string' }, kind: { type: 'string', enum: ['added', 'removed', 'changed'] }, before: {}, after: {} } }),
       },
     },
-    SplitMember: { type: 'object', required: ['version', 'weight'], properties: { version: { type: 'integer', minimum: 1 }, weight: { type: 'number', exclusiveMinimum: 0 } } },
+    SplitMember: { type: 'object', required: ['version', 'weight'], properties: { version: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER }, weight: { type: 'number', exclusiveMinimum: 0 } } },
     LabelTarget: {
       oneOf: [
-        { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+        { type: 'object', required: ['version'], properties: { version: { type: 'integer', minimum: 1, maximum: MAX_VERSION_NUMBER } }, additionalProperties: false },
         { type: 'object', required: ['split'], properties: { split: arrayOf(ref('SplitMember')) }, additionalProperties: false },
       ],
     },

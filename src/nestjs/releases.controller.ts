@@ -4,13 +4,14 @@ import { LabelNotFoundError, PersonaValidationError } from '../errors';
 import { PersonaStore } from '../services/persona-store';
 import { ReleaseService } from '../services/release-service';
 import { CurrentActor, PersonaActorGuard, PersonaExceptionFilter } from './http';
+import { isVersionNumber, versionNumberMessage } from '../validation/version-number';
 
 type Json = Record<string, unknown>;
 
 /** A positive integer from a query parameter, or a validation error naming it. */
 function versionParam(value: string | undefined, name: string): number {
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || Number(value) < 1) {
-    throw new PersonaValidationError([{ path: name, constraint: 'isInt', message: `${name} must be a version number (an integer of at least 1)` }], 'query');
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || !isVersionNumber(Number(value))) {
+    throw new PersonaValidationError([{ path: name, constraint: 'isInt', message: versionNumberMessage(name) }], 'query');
   }
   return Number(value);
 }

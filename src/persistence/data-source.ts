@@ -73,7 +73,16 @@ export type PersonaDataSourceOptions = {
   replicas?: string[];
   /** After a write, how long reads stay on the primary so a caller reads what it wrote (ms, 0–60,000; default 1,000). */
   readYourWritesMs?: number;
+  /**
+   * SQLite: how long a statement waits for another process's lock before failing with SQLITE_BUSY
+   * (ms, 0–600,000; default {@link DEFAULT_BUSY_TIMEOUT_MS}). Write transactions begin IMMEDIATE,
+   * so writers in separate processes on one file wait for each other up to this long.
+   */
+  busyTimeoutMs?: number;
 };
+
+/** SQLite's default busy timeout, 5 s (better-sqlite3's `timeout`). */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /** Most replicas {@link createDataSource} takes. */
 export const MAX_REPLICAS = 16;
@@ -88,6 +97,11 @@ function checkReplicas(options: PersonaDataSourceOptions, type: PersonaDatabaseT
     else replicas.forEach((url, i) => {
       if (typeof url !== 'string' || url.length > 2000 || !/^postgres(?:ql)?:\/\//.test(url)) issues.push({ path: `replicas[${i}]`, constraint: 'isUrl', message: 'a replica is a postgres:// connection URL' });
     });
+  }
+  const { busyTimeoutMs } = options;
+  if (busyTimeoutMs !== undefined) {
+    if (type !== 'better-sqlite3') issues.push({ path: 'busyTimeoutMs', constraint: 'sqliteOnly', message: 'busyTimeoutMs is for SQLite only' });
+    else if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0 || busyTimeoutMs > 600_000) issues.push({ path: 'busyTimeoutMs', constraint: 'isInt', message: 'busyTimeoutMs must be an integer from 0 to 600,000' });
   }
   if (readYourWritesMs !== undefined && (!Number.isInteger(readYourWritesMs) || readYourWritesMs < 0 || readYourWritesMs > 60_000)) {
     issues.push({ path: 'readYourWritesMs', constraint: 'isInt', message: 'readYourWritesMs must be an integer from 0 to 60,000' });
@@ -164,6 +178,8 @@ export function personaDataSourceOptions(options: PersonaDataSourceOptions = {})
     database: options.database ?? 'personas.db',
     // WAL lets readers in other processes (the CLI, a dashboard) work while a service writes.
     enableWAL: options.database !== ':memory:',
+    // How long a statement waits for another process's lock (transactions begin IMMEDIATE, see transaction.ts).
+    timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
     migrations: [...SQLITE_MIGRATIONS],
   };
 }

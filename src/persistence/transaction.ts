@@ -46,13 +46,42 @@ function queued<T>(dataSource: DataSource, work: () => Promise<T>): Promise<T> {
   return next;
 }
 
-/** Runs `work` in one transaction: all of it is written, or none of it. */
+/** better-sqlite3 query runners whose transactions begin IMMEDIATE. */
+const immediateRunners = new WeakSet<object>();
+
+/**
+ * Makes every transaction of a better-sqlite3 data source start with `BEGIN IMMEDIATE` instead of
+ * TypeORM's deferred `BEGIN TRANSACTION` (TypeORM has no option for it). A deferred transaction
+ * that has read and then writes while another process holds or has just committed a write fails
+ * at once with SQLITE_BUSY (the busy timeout cannot help a read snapshot that went stale);
+ * `BEGIN IMMEDIATE` takes the write lock first, waiting up to the connection's busy timeout
+ * (`busyTimeoutMs` of createDataSource, default 5 s), so writers in other processes queue instead
+ * of failing. better-sqlite3 has one query runner per data source; it is wrapped once.
+ */
+export function useImmediateTransactions(dataSource: DataSource): void {
+  if (dataSource.options.type !== 'better-sqlite3') return;
+  const runner = dataSource.createQueryRunner() as unknown as { query: (sql: string, ...rest: unknown[]) => Promise<unknown> };
+  if (immediateRunners.has(runner)) return;
+  const query = runner.query.bind(runner);
+  runner.query = (sql: string, ...rest: unknown[]) => query(sql === 'BEGIN TRANSACTION' ? 'BEGIN IMMEDIATE TRANSACTION' : sql, ...rest);
+  immediateRunners.add(runner);
+}
+
+/**
+ * Runs `work` in one transaction: all of it is written, or none of it. On SQLite the transaction
+ * begins IMMEDIATE (see {@link useImmediateTransactions}).
+ */
 export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   if (dataSource.options.type === 'postgres') {
     markWrite(dataSource);
     return guarded(() => dataSource.transaction(work)).finally(() => markWrite(dataSource));
   }
-  return guarded(() => queued(dataSource, () => dataSource.transaction(work)));
+  return guarded(() =>
+    queued(dataSource, () => {
+      useImmediateTransactions(dataSource);
+      return dataSource.transaction(work);
+    }),
+  );
 }
 
 /** Data sources with read replicas: how long reads stay on the primary after a write (ms). */

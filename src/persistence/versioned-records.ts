@@ -7,6 +7,7 @@ import { isStorableText } from '../validation/storable-text';
 import { newId } from './ids';
 import { ExtraValues, updateAtVersion } from './rows';
 import { inTransaction, isUniqueViolation, reading } from './transaction';
+import { isVersionNumber, versionNumberMessage } from '../validation/version-number';
 
 /** What every versioned, owned record has (personas and templates). */
 export type VersionedRecord = Owned & { id?: string; slug: string; version?: number; createdAt?: Date; updatedAt?: Date };
@@ -49,9 +50,9 @@ export function checkPatch(patch: unknown): asserts patch is Record<string, unkn
   refuseStoreKept(patch as Record<string, unknown>, 'patch');
 }
 
-/** Refuses an `expectedVersion` (or `toVersion`) that is not an integer ≥ 1, at `path`. */
+/** Refuses an `expectedVersion` (or `toVersion`) that is not a version number (integer 1–2,147,483,647, see {@link isVersionNumber}), at `path`. */
 export function assertVersionNumber(value: unknown, path = 'expectedVersion'): asserts value is number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) refuse([{ path, constraint: 'isInt', message: `${path} must be an integer of at least 1` }], 'options');
+  if (!isVersionNumber(value)) refuse([{ path, constraint: 'isInt', message: versionNumberMessage(path) }], 'options');
 }
 
 /**

@@ -2,6 +2,7 @@ import { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { isStorableText } from '../validation/storable-text';
+import { isVersionNumber } from '../validation/version-number';
 import { visibleWhere } from './access';
 
 /** Largest `limit` a list accepts. */
@@ -44,15 +45,31 @@ function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.orderBy, cursor.value, cursor.id]), 'utf8').toString('base64url');
 }
 
-/** The cursor, or null when it is not one this module wrote for `orderBy`. */
-function decodeCursor(text: string, orderBy: string): Cursor | null {
+/** An instant as `keyValue` writes it: `toISOString()` text (UTC, milliseconds), and a real date. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * True when `v` is a value the sort key `key` can hold, as `keyValue` writes it: a date key an
+ * ISO instant that round-trips, `version` a version number, an enum key one of its values
+ * (`enums`), any other key storable text of at most 1,000 characters. A forged cursor holding
+ * anything else is refused before it reaches SQL (PostgreSQL would fail the cast).
+ */
+function cursorValueFits(key: string, v: unknown, enums: Record<string, readonly string[]>): boolean {
+  if (DATE_KEYS.has(key)) return typeof v === 'string' && ISO_INSTANT.test(v) && !Number.isNaN(Date.parse(v)) && new Date(v).toISOString() === v;
+  if (NUMBER_KEYS.has(key)) return isVersionNumber(v);
+  if (key in enums) return typeof v === 'string' && enums[key].includes(v);
+  return typeof v === 'string' && v.length <= 1000 && isStorableText(v);
+}
+
+/** The cursor, or null when it is not one this module wrote for `orderBy` (its value checked against the sort key's type). */
+function decodeCursor(text: string, orderBy: string, enums: Record<string, readonly string[]> = {}): Cursor | null {
   try {
     const value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
     if (!Array.isArray(value) || value.length !== 3) return null;
     const [o, v, id] = value as unknown[];
     if (o !== orderBy || typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return null;
-    if (!(typeof v === 'string' && v.length <= 1000 && isStorableText(v)) && !(typeof v === 'number' && Number.isSafeInteger(v))) return null;
-    return { orderBy: o, value: v, id };
+    if (!cursorValueFits(orderBy.replace(/^-/, ''), v, enums)) return null;
+    return { orderBy: o, value: v as string | number, id };
   } catch {
     return null;
   }
@@ -98,7 +115,7 @@ export function checkListFilter<F extends ListFilterBase>(filter: F, spec: ListS
   }
   if (f.withTotal !== undefined && typeof f.withTotal !== 'boolean') issues.push({ path: 'withTotal', constraint: 'isBoolean', message: 'withTotal must be a boolean' });
   if (f.cursor !== undefined) {
-    if (typeof f.cursor !== 'string' || f.cursor.length > MAX_CURSOR_LENGTH || (typeof orderBy === 'string' && !decodeCursor(f.cursor, orderBy))) {
+    if (typeof f.cursor !== 'string' || f.cursor.length > MAX_CURSOR_LENGTH || (typeof orderBy === 'string' && !decodeCursor(f.cursor, orderBy, enums))) {
       issues.push({ path: 'cursor', constraint: 'isCursor', message: 'cursor must be the nextCursor of a previous page with the same orderBy' });
     } else if (offset !== 0) {
       issues.push({ path: 'offset', constraint: 'exclusiveWith', message: 'offset must be 0 when a cursor is given' });
@@ -199,6 +216,8 @@ export async function runListQuery<T extends ObjectLiteral>(
 
 /** Sort keys that hold dates. */
 const DATE_KEYS = new Set(['createdAt', 'updatedAt']);
+/** Sort keys that hold version numbers. */
+const NUMBER_KEYS = new Set(['version']);
 
 function keyValue(value: unknown): string | number {
   if (value instanceof Date) return value.toISOString();

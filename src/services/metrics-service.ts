@@ -25,6 +25,7 @@ import {
 import { looksLikeId } from '../persistence/persona-rows';
 import { canSeeVersion, readableVersions } from '../persistence/release-rows';
 import { asStorageError, inTransaction, markWrite, reading } from '../persistence/transaction';
+import { isVersionNumber, versionNumberMessage } from '../validation/version-number';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
 /**
@@ -143,7 +144,7 @@ function checkEvent(event: unknown, now: number): CheckedEvent {
   for (const key of unknown.slice(0, MAX_UNKNOWN_KEY_ISSUES)) push(key, 'whitelistValidation', `unknown field "${key.length > 100 ? `${key.slice(0, 100)}…` : key}"`);
   if (unknown.length > MAX_UNKNOWN_KEY_ISSUES) push('', 'whitelistValidation', `and ${unknown.length - MAX_UNKNOWN_KEY_ISSUES} more unknown fields`);
   const { success, latencyMs, inputTokens, outputTokens, rating, at, version } = e;
-  if (version !== undefined && (!Number.isSafeInteger(version) || (version as number) < 1)) push('version', 'isInt', 'version must be an integer of at least 1');
+  if (version !== undefined && !isVersionNumber(version)) push('version', 'isInt', versionNumberMessage('version'));
 
   if (typeof success !== 'boolean') push('success', 'isBoolean', 'success must be a boolean');
 
@@ -357,7 +358,8 @@ export class MetricsService {
     if (actor !== undefined) assertActor(actor);
     return reading(this.dataSource, async (manager) => {
       const persona = await this.findPersona(manager, personaId, actor);
-      return this.totals(manager, persona.id);
+      const visible = actor ? await readableVersions(manager, persona, actor) : null;
+      return this.totals(manager, persona.id, visible);
     });
   }
 
@@ -460,12 +462,10 @@ export class MetricsService {
     const { size, start, end, count, version } = this.checkSeries(options);
     return reading(this.dataSource, async (manager) => {
       const persona = await this.findPersona(manager, personaId, actor);
-      if (version !== undefined && actor) {
-        const visible = await readableVersions(manager, persona, actor);
-        if (!canSeeVersion(visible, version)) return this.emptySeries(start, size, count);
-      }
+      const visible = actor ? await readableVersions(manager, persona, actor) : null;
+      if (version !== undefined && !canSeeVersion(visible, version)) return this.emptySeries(start, size, count);
       const grain = size === BUCKET_MS.hour ? GRAIN.hour : GRAIN.day;
-      const where = { from: new Date(start), to: new Date(end), version };
+      const where = { from: new Date(start), to: new Date(end), version, versions: visibleList(visible) };
       const rows = await this.rollupSums(manager, persona.id, grain, 'bucket', where);
       const p95s = await this.p95s(manager, persona.id, grain, 'bucket', where);
       const points = this.emptySeries(start, size, count);
@@ -572,22 +572,24 @@ export class MetricsService {
   }
 
   /** The all-time totals of a persona with p95, as a PersonaMetrics. */
-  private async totals(manager: EntityManager, personaId: string): Promise<PersonaMetrics> {
-    const rows = await this.rollupSums(manager, personaId, GRAIN.total, null, {});
-    const p95 = await this.p95s(manager, personaId, GRAIN.total, null, {});
+  private async totals(manager: EntityManager, personaId: string, visible: ReadonlySet<number> | null = null): Promise<PersonaMetrics> {
+    const where = { versions: visibleList(visible) };
+    const rows = await this.rollupSums(manager, personaId, GRAIN.total, null, where);
+    const p95 = await this.p95s(manager, personaId, GRAIN.total, null, where);
     const metrics = this.metricsOf(personaId, rows.get(0) ?? {});
     metrics.p95ResponseTimeMs = p95.get(0) ?? null;
     return metrics;
   }
 
   /** The WHERE of a rollup read, and its parameters. */
-  private rollupWhere(personaId: string, grain: number, where: { from?: Date; to?: Date; version?: number }): [string, Record<string, unknown>] {
+  private rollupWhere(personaId: string, grain: number, where: RollupFilter): [string, Record<string, unknown>] {
     const parts = ['r."personaId" = :personaId', `r.grain = ${grain}`];
     const params: Record<string, unknown> = { personaId };
     if (where.version !== undefined) {
       parts.push('r.version = :version');
       params.version = where.version;
     }
+    if (where.versions) parts.push(versionsIn(where.versions));
     if (where.from && where.to) {
       parts.push('r."bucketAt" >= :from AND r."bucketAt" < :to');
       params.from = dateParam(this.postgres, where.from);
@@ -605,7 +607,7 @@ export class MetricsService {
   }
 
   /** Summed counters of the rollups of one grain, per version, per bucket, or all in one (key 0). */
-  private async rollupSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, Record<string, unknown>>> {
+  private async rollupSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: RollupFilter): Promise<Map<number, Record<string, unknown>>> {
     const [condition, params] = this.rollupWhere(personaId, grain, where);
     const key = this.groupKey(group);
     const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
@@ -623,7 +625,7 @@ export class MetricsService {
    * SQL from the summed histogram bins, so one row per group crosses the wire: the largest latency
    * of the bin holding the ⌈0.95·n⌉-th event (the rule of `p95FromBins`).
    */
-  private async p95s(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: { from?: Date; to?: Date; version?: number }): Promise<Map<number, number>> {
+  private async p95s(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: RollupFilter): Promise<Map<number, number>> {
     const [condition, params] = this.rollupWhere(personaId, grain, where);
     const key = this.groupKey(group);
     const rank = this.postgres ? 'FLOOR((95 * w.total + 99) / 100)' : '((95 * w.total + 99) / 100)';
@@ -651,7 +653,7 @@ export class MetricsService {
     if (Number.isNaN(to)) issues.push({ path: 'to', constraint: 'isDate', message: 'to must be a Date or ISO 8601 text with a zone' });
     const from = o.from === undefined ? to - 30 * 86_400_000 : timeOf(o.from);
     if (Number.isNaN(from)) issues.push({ path: 'from', constraint: 'isDate', message: 'from must be a Date or ISO 8601 text with a zone' });
-    if (o.version !== undefined && (!Number.isSafeInteger(o.version) || (o.version as number) < 1)) issues.push({ path: 'version', constraint: 'isInt', message: 'version must be an integer of at least 1' });
+    if (o.version !== undefined && !isVersionNumber(o.version)) issues.push({ path: 'version', constraint: 'isInt', message: versionNumberMessage('version') });
     if (issues.length) throw new PersonaValidationError(issues, 'series');
     const size = BUCKET_MS[o.bucket as 'hour' | 'day'];
     if (from >= to) throw new PersonaValidationError([{ path: 'from', constraint: 'isBefore', message: 'from must be before to' }], 'series');
@@ -693,6 +695,27 @@ export class MetricsService {
     if (!persona || (actor && !canRead(actor, persona))) throw new PersonaNotFoundError(shownId(personaId));
     return { id, isPublic: persona.isPublic, createdBy: persona.createdBy, version: persona.version as number };
   }
+}
+
+/**
+ * Which rollups a read sums: a time range, one version, and `versions`, the only versions it may
+ * include (the reader's readable versions; absent for the owner, an admin or a trusted caller).
+ */
+type RollupFilter = { from?: Date; to?: Date; version?: number; versions?: readonly number[] };
+
+/** The readable versions of {@link readableVersions} as a list, or undefined for "all of them". */
+function visibleList(visible: ReadonlySet<number> | null): number[] | undefined {
+  return visible === null ? undefined : [...visible];
+}
+
+/**
+ * `r.version IN (…)` over versions read from the database, inlined (a persona may have more
+ * versions than an engine takes parameters); each is checked to be an integer first. An empty
+ * list matches nothing.
+ */
+function versionsIn(versions: readonly number[]): string {
+  const safe = versions.filter((v) => Number.isSafeInteger(v));
+  return safe.length ? `r.version IN (${safe.join(', ')})` : '1 = 0';
 }
 
 /** Runs a query outside a transaction, turning a driver's error into a typed one. */

@@ -1,6 +1,7 @@
 import { createHash, randomInt } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { Actor, isAdmin } from '../actor';
+import { isVersionNumber, versionNumberMessage } from '../validation/version-number';
 import {
   AccessDeniedError,
   BudgetExceededError,
@@ -57,7 +58,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-const isVersion = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 1;
+const isVersion = isVersionNumber;
 
 /** A target checked and normalised: `{ version }` or `{ split }` with positive integer weights and distinct versions. */
 export function checkTarget(target: unknown): LabelTarget {
@@ -66,7 +67,7 @@ export function checkTarget(target: unknown): LabelTarget {
   if (!isObject(target)) refuse([{ path: 'target', constraint: 'isObject', message: 'target must be { version } or { split: [{ version, weight }] }' }], 'target');
   const keys = Object.keys(target);
   if (keys.length === 1 && keys[0] === 'version') {
-    if (!isVersion(target.version)) at('target.version', 'isInt', 'version must be an integer of at least 1');
+    if (!isVersion(target.version)) at('target.version', 'isInt', versionNumberMessage('version'));
   } else if (keys.length === 1 && keys[0] === 'split') {
     const split = target.split;
     if (!Array.isArray(split) || split.length < 1 || split.length > RELEASE_LIMITS.maxSplitMembers) {
@@ -75,7 +76,7 @@ export function checkTarget(target: unknown): LabelTarget {
       const seen = new Set<number>();
       split.forEach((m, i) => {
         if (!isObject(m) || Object.keys(m).some((k) => k !== 'version' && k !== 'weight')) return at(`target.split[${i}]`, 'isObject', 'each member is { version, weight }');
-        if (!isVersion(m.version)) at(`target.split[${i}].version`, 'isInt', 'version must be an integer of at least 1');
+        if (!isVersion(m.version)) at(`target.split[${i}].version`, 'isInt', versionNumberMessage('version'));
         else if (seen.has(m.version)) at(`target.split[${i}].version`, 'unique', `version ${m.version} is listed twice`);
         else seen.add(m.version);
         if (!Number.isSafeInteger(m.weight) || (m.weight as number) < 1 || (m.weight as number) > RELEASE_LIMITS.maxWeight) {

@@ -59,4 +59,30 @@ describeEachEngine('REST API security', (ctx) => {
     const refused = await request(rest.url).post('/templates').set(bob).send({ name: 'T2', slug: 't2', baseConfiguration: { isPublic: true } }).expect(400);
     expect(refused.body.issues).toContainEqual(expect.objectContaining({ path: 'baseConfiguration.isPublic', constraint: 'identityField' }));
   });
+
+  it('answers version numbers past 2,147,483,647 and forged cursors with 400 on both engines, never 503', async () => {
+    await request(rest.url).post('/personas').set(alice).send({ name: 'V', slug: 'v', isPublic: true }).expect(201);
+    const cursor = (value: unknown[]) => encodeURIComponent(Buffer.from(JSON.stringify(value), 'utf8').toString('base64url'));
+    const uuid = '00000000-0000-4000-8000-000000000000';
+    const calls: [string, () => request.Test, string][] = [
+      ['revert', () => request(rest.url).post('/personas/v/revert').set(alice).send({ toVersion: 4294967297, expectedVersion: 1 }), 'toVersion'],
+      ['revert If-Match', () => request(rest.url).post('/personas/v/revert').set(alice).set('If-Match', '"4294967297"').send({ toVersion: 1 }), 'expectedVersion'],
+      ['patch If-Match', () => request(rest.url).patch('/personas/v').set(alice).set('If-Match', '"4294967297"').send({ description: 'x' }), 'expectedVersion'],
+      ['diff', () => request(rest.url).get('/personas/v/diff?from=1&to=999999999999999').set(alice), 'to'],
+      ['diff 2^31', () => request(rest.url).get('/personas/v/diff?from=2147483648&to=1').set(alice), 'from'],
+      ['series', () => request(rest.url).get('/personas/v/metrics/series?bucket=hour&version=999999999999999').set(alice), 'version'],
+      ['label', () => request(rest.url).put('/personas/v/labels/prod').set(alice).send({ version: 4294967297 }), 'version'],
+      ['split', () => request(rest.url).put('/personas/v/labels/prod').set(alice).send({ split: [{ version: 1, weight: 1 }, { version: 2147483648, weight: 1 }] }), 'split[1].version'],
+      ['interaction', () => request(rest.url).post('/personas/v/interactions').set(alice).send({ success: true, latencyMs: 1, version: 2147483648 }), 'version'],
+      ['createdAt cursor', () => request(rest.url).get(`/personas?orderBy=createdAt&cursor=${cursor(['createdAt', 'garbage', uuid])}`).set(alice), 'cursor'],
+      ['status cursor', () => request(rest.url).get(`/personas?orderBy=status&cursor=${cursor(['status', 'zzz', uuid])}`).set(alice), 'cursor'],
+      ['version cursor', () => request(rest.url).get(`/personas?orderBy=version&cursor=${cursor(['version', 4294967297, uuid])}`).set(alice), 'cursor'],
+      ['template cursor', () => request(rest.url).get(`/templates?orderBy=updatedAt&cursor=${cursor(['updatedAt', 'garbage', uuid])}`).set(alice), 'cursor'],
+    ];
+    for (const [name, call, path] of calls) {
+      const r = await call();
+      expect([name, r.status]).toEqual([name, 400]);
+      expect([name, r.body.issues.some((i: { path: string }) => i.path.endsWith(path))]).toEqual([name, true]);
+    }
+  });
 });
