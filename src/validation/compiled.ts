@@ -156,7 +156,7 @@ export function validateInstance(instance: object, path: string, issues: Validat
           ok = false;
           break;
         }
-      } else ok = check.instance.validate(value, args);
+      } else ok = (check.type === 'isLength' && surelyWithinLength(value, check.meta.constraints)) || check.instance.validate(value, args);
       if (!ok) {
         const at = joinPath(path, property.name);
         issues.push({ path: at, constraint: check.type, message: messageOf(check, instance, value, at, property.name) });
@@ -167,6 +167,20 @@ export function validateInstance(instance: object, path: string, issues: Validat
     if (failed || !property.nested || value === undefined) continue;
     validateNested(value, joinPath(path, property.name), property.name, false, issues);
   }
+}
+
+/**
+ * True when class-validator's `Length(min, max)` surely accepts `value`, without its two regex
+ * scans. validator.js subtracts from the UTF-16 length one per surrogate pair and one per
+ * character + U+FE0E/U+FE0F: with O other characters, S pairs and P selectors (each after an
+ * other character or a pair's low half, so P ≤ O + S), the length it sees is S + O of
+ * n = P + 2S + O ≤ 2O + 3S, so it lies between a third of the UTF-16 length (rounded up) and that
+ * length. Anything this does not settle goes to the real check.
+ */
+function surelyWithinLength(value: unknown, constraints: unknown[]): boolean {
+  if (typeof value !== 'string') return false;
+  const [min, max] = constraints as [number | undefined, number | undefined];
+  return (max === undefined || value.length <= max) && Math.ceil(value.length / 3) >= (min ?? 0);
 }
 
 /** class-validator's nested validation: arrays (at any depth) element by element, objects by their own rules. */
