@@ -114,9 +114,20 @@ export function deletePath(doc: Json, path: string): void {
   if (node !== null && typeof node === 'object') delete (node as Json)[keys[keys.length - 1]];
 }
 
-/** A deep copy through JSON (the documents are JSON). */
+/**
+ * A deep copy through JSON (the documents are JSON). A value whose JSON would be longer than a
+ * string can be (about 512 MiB in V8) is refused with a typed error, never a raw RangeError.
+ */
 export function clone<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined) return value;
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw new PersonaValidationError([{ path: '', constraint: 'maxSize', message: 'the document is too large to copy: its JSON is longer than a string can be' }], 'document');
+    throw error;
+  }
+  return JSON.parse(text) as T;
 }
 
 /**
