@@ -7,6 +7,7 @@ import { createModel, Model, ModelInput, toPlain } from '../validation/model';
 import { CARD_CHUNK, CARD_FIELDS, cardSkeleton, completeCard, cardVersionOf, CardVersion, checkCard, convertCard, looksLikeV1Card, ROOT_COPIES, swapSpec, V1_CARD_FIELDS } from './card';
 import { clone, digest, FieldMap, getPath, INTEROP_KEY, InteropRecord, Json, ReadContext, readDocument, recordIssues, same, throwIssues, unchangedSince, writeDocument } from './codec';
 import { checkEliza, ELIZA_FIELDS, elizaSkeleton, looksLikeEliza } from './eliza';
+import { storedRecordIssues } from './record';
 import { LETTA_RECORDS_MAX_BYTES, lettaAgents, lettaRemainder, looksLikeLetta, readLettaAgent, SizeCache } from './letta';
 import { isPng, readTextChunks, writeTextChunks } from './png';
 import { FidelityEntry, FidelityReport } from './report';
@@ -225,6 +226,8 @@ export async function importPersonas(input: Buffer | string | object, options: I
   return readPersonas(input, options ?? {}, false);
 }
 
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
 /** What importPersona refuses: a document with several personas. */
 function onePersona(count: number): PersonaValidationError {
   return new PersonaValidationError([{ path: '', constraint: 'onePersona', message: `the document holds ${count} personas: read it with importPersonas (the CLI import takes such files)` }], 'document');
@@ -380,7 +383,7 @@ function importReport(format: DocFormat, source: Json, record: InteropRecord): F
     }
   };
   keptKeys(record.remainder, '');
-  for (const key of record.copies ?? []) report.push({ field: key, status: 'kept', note: `the copy of data.${ROOT_COPIES[key]}, stored once` });
+  for (const key of record.copies ?? []) if (hasOwn(ROOT_COPIES, key)) report.push({ field: key, status: 'kept', note: `the copy of data.${ROOT_COPIES[key]}, stored once` });
   return report;
 }
 
@@ -428,7 +431,7 @@ function recordFor(plain: Json, format: PersonaFormat): InteropRecord | undefine
   for (const stored of [plain.interop, metadata[INTEROP_KEY]]) {
     // Only a record of this very format is used; anything else in `metadata.interop` is the owner's own data.
     if (isObject(stored) && stored.format === format) {
-      const issues = recordIssues(stored, FIELDS[format as DocFormat], stored === plain.interop ? 'interop' : `metadata.${INTEROP_KEY}`);
+      const issues = storedRecordIssues(stored, stored === plain.interop ? 'interop' : `metadata.${INTEROP_KEY}`);
       if (issues.length) throw new PersonaValidationError(issues, 'interop record');
       return stored as InteropRecord;
     }
@@ -481,7 +484,7 @@ export async function exportPersonaWithReport(persona: PersonaConfiguration, opt
   }
   if (record?.copies && isObject(doc.data)) {
     for (const key of record.copies) {
-      const path = ROOT_COPIES[key];
+      const path = hasOwn(ROOT_COPIES, key) ? ROOT_COPIES[key] : undefined;
       const copy = path ? getPath(doc.data, path) : { present: false, value: undefined };
       if (copy.present) doc[key] = clone(copy.value);
     }
