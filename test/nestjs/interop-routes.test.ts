@@ -105,6 +105,13 @@ describeEachEngine('REST import, export, schema and /me', (ctx) => {
     await request(url).get('/personas/sera/export').set(bob).expect(404);
   });
 
+  it('refuses a persona written with a forged interop record (copies naming __proto__) with 400 at interop.copies[0]', async () => {
+    const interop = { format: 'card-v2', remainder: { spec: 'chara_card_v2', spec_version: '2.0', data: {} }, fields: {}, copies: ['__proto__'] };
+    const r = await request(url).post('/personas').set(alice).send({ name: 'forge', slug: 'fc1', createdBy: 'alice', interop }).expect(400);
+    expect(r.body.issues).toEqual([expect.objectContaining({ path: 'interop.copies[0]', constraint: 'interopRecord' })]);
+    await request(url).get('/personas/fc1').set(alice).expect(404);
+  });
+
   it('answers a bad export query with 400 naming the parameter', async () => {
     await request(url).post('/personas').set(alice).send({ name: 'P', slug: 'p' }).expect(201);
     for (const [query, path] of [
