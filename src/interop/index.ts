@@ -195,7 +195,13 @@ function formatHint(asked: PersonaFormat, doc: unknown): ValidationIssue[] {
 
 /** The size of a record in bytes of JSON. */
 function sizeOf(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch (error) {
+    // Longer than a string can be: over every limit, never a raw RangeError.
+    if (error instanceof RangeError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }
 
 function checkRecordSize(record: InteropRecord, what: string): void {

@@ -109,8 +109,13 @@ export function lettaAgents(doc: Json, ctx: ReadContext): LettaAgent[] {
     const used: { block: Json; at: string }[] = list(agent.memory_blocks).flatMap((b, i) => (isObject(b) ? [{ block: b, at: `${at}.memory_blocks[${i}]` }] : []));
     // An id named again is the same block (or tool): used once, and said once.
     const seenBlocks = new Set<number>();
+    const seenIds = new Set<string>();
     let repeated = 0;
     list(agent.block_ids).forEach((id, i) => {
+      if (typeof id === 'string') {
+        if (seenIds.has(id)) return void repeated++;
+        seenIds.add(id);
+      }
       const index = typeof id === 'string' ? blockIndex.get(id) : undefined;
       if (index === undefined) return void issue(`${at}.block_ids[${i}]`, 'blockExists', 'names no block of the file');
       if (seenBlocks.has(index)) return void repeated++;
@@ -120,7 +125,12 @@ export function lettaAgents(doc: Json, ctx: ReadContext): LettaAgent[] {
     if (repeated) ctx.warnings.push(`${at}.block_ids: ${repeated} repeated id${repeated === 1 ? '' : 's'} read once`);
     const usedTools: Json[] = list(agent.tools).filter(isObject);
     const seenTools = new Set<number>();
+    const seenToolIds = new Set<string>();
     list(agent.tool_ids).forEach((id, i) => {
+      if (typeof id === 'string') {
+        if (seenToolIds.has(id)) return;
+        seenToolIds.add(id);
+      }
       const index = typeof id === 'string' ? toolIndex.get(id) : undefined;
       if (index === undefined) return void issue(`${at}.tool_ids[${i}]`, 'toolExists', 'names no tool of the file');
       if (seenTools.has(index)) return;

@@ -30,6 +30,12 @@ describe('Letta agent files: limits and amplification', () => {
     expect((persona.interop as Doc).remainder.blocks).toHaveLength(1);
   });
 
+  it('names a missing id once however often it is repeated (strict issues and lenient alike)', async () => {
+    const doc = agentFile([{ name: 'A', block_ids: Array(100_000).fill('missing'), tool_ids: Array(100_000).fill('gone') }]);
+    const error = await refusal(importPersona(doc));
+    expect(error.issues.filter((i) => i.constraint === 'blockExists' || i.constraint === 'toolExists').map((i) => i.path)).toEqual(['agents[0].block_ids[0]', 'agents[0].tool_ids[0]']);
+  });
+
   it('says the blocks past the knowledge domains in one warning with a count', async () => {
     const blocks = Array.from({ length: 300 }, (_, i) => ({ id: `b${i}`, label: `topic ${i}`, value: 'text' }));
     const { persona, warnings } = await importPersona(agentFile([{ name: 'A', block_ids: blocks.map((b) => b.id) }], blocks));
