@@ -60,12 +60,19 @@ function isPlain(value: unknown): value is Json {
  * and the originals may hold any JSON (the output is checked as a document afterwards); what
  * the writers read (the digests, the `absent` flags, each field's `extra`) must have its shape.
  */
-export function recordIssues(record: unknown, fields: FieldMap[], at = `metadata.${INTEROP_KEY}`): ValidationIssue[] {
+export function recordIssues(record: unknown, fields: FieldMap[], at = `metadata.${INTEROP_KEY}`, copyKeys: readonly string[] = []): ValidationIssue[] {
   const issue = (path: string, message: string): ValidationIssue => ({ path, constraint: 'interopRecord', message: `${path} ${message}` });
   if (!isPlain(record)) return [issue(at, 'must be an object')];
   const issues: ValidationIssue[] = [];
   if (!isPlain(record.remainder)) issues.push(issue(`${at}.remainder`, 'must be an object'));
-  if (record.copies !== undefined && !(Array.isArray(record.copies) && record.copies.every((k) => typeof k === 'string'))) issues.push(issue(`${at}.copies`, 'must be a list of strings'));
+  if (record.copies !== undefined) {
+    if (!Array.isArray(record.copies)) issues.push(issue(`${at}.copies`, 'must be a list of strings'));
+    else {
+      record.copies.forEach((key, i) => {
+        if (typeof key !== 'string' || !copyKeys.includes(key)) issues.push(issue(`${at}.copies[${i}]`, `must be one of the root keys a card copies from data${copyKeys.length ? ` (${copyKeys.join(', ')})` : ' (this format has none)'}`));
+      });
+    }
+  }
   if (record.chunks !== undefined && !(isPlain(record.chunks) && Object.values(record.chunks).every((c) => c === 'swap' || c === 'converted' || isPlain(c)))) {
     issues.push(issue(`${at}.chunks`, 'must map chunk names to "swap", "converted" or a document'));
   }
@@ -114,9 +121,20 @@ export function deletePath(doc: Json, path: string): void {
   if (node !== null && typeof node === 'object') delete (node as Json)[keys[keys.length - 1]];
 }
 
-/** A deep copy through JSON (the documents are JSON). */
+/**
+ * A deep copy through JSON (the documents are JSON). A value whose JSON would be longer than a
+ * string can be (about 512 MiB in V8) is refused with a typed error, never a raw RangeError.
+ */
 export function clone<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined) return value;
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) throw new PersonaValidationError([{ path: '', constraint: 'maxSize', message: 'the document is too large to copy: its JSON is longer than a string can be' }], 'document');
+    throw error;
+  }
+  return JSON.parse(text) as T;
 }
 
 /**

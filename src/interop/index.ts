@@ -7,7 +7,8 @@ import { createModel, Model, ModelInput, toPlain } from '../validation/model';
 import { CARD_CHUNK, CARD_FIELDS, cardSkeleton, completeCard, cardVersionOf, CardVersion, checkCard, convertCard, looksLikeV1Card, ROOT_COPIES, swapSpec, V1_CARD_FIELDS } from './card';
 import { clone, digest, FieldMap, getPath, INTEROP_KEY, InteropRecord, Json, ReadContext, readDocument, recordIssues, same, throwIssues, unchangedSince, writeDocument } from './codec';
 import { checkEliza, ELIZA_FIELDS, elizaSkeleton, looksLikeEliza } from './eliza';
-import { lettaAgents, lettaRemainder, looksLikeLetta, readLettaAgent } from './letta';
+import { storedRecordIssues } from './record';
+import { LETTA_RECORDS_MAX_BYTES, lettaAgents, lettaRemainder, looksLikeLetta, readLettaAgent, SizeCache } from './letta';
 import { isPng, readTextChunks, writeTextChunks } from './png';
 import { FidelityEntry, FidelityReport } from './report';
 import { droppedWarning, stripCredentials } from './secrets';
@@ -194,7 +195,13 @@ function formatHint(asked: PersonaFormat, doc: unknown): ValidationIssue[] {
 
 /** The size of a record in bytes of JSON. */
 function sizeOf(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch (error) {
+    // Longer than a string can be: over every limit, never a raw RangeError.
+    if (error instanceof RangeError) return Number.POSITIVE_INFINITY;
+    throw error;
+  }
 }
 
 function checkRecordSize(record: InteropRecord, what: string): void {
@@ -222,7 +229,21 @@ function buildPersona(fragment: Json, slug: string, options: ImportOptions): Jso
  * same format gives the document back. Each result carries a fidelity `report`.
  */
 export async function importPersonas(input: Buffer | string | object, options: ImportOptions = {}): Promise<ImportResult[]> {
-  options ??= {};
+  return readPersonas(input, options ?? {}, false);
+}
+
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
+
+/** What importPersona refuses: a document with several personas. */
+function onePersona(count: number): PersonaValidationError {
+  return new PersonaValidationError([{ path: '', constraint: 'onePersona', message: `the document holds ${count} personas: read it with importPersonas (the CLI import takes such files)` }], 'document');
+}
+
+/** Import options inside this module: `single` refuses a document of several personas before any is built. */
+type ReadOptions = ImportOptions & { single?: boolean };
+
+async function readPersonas(input: Buffer | string | object, options: ImportOptions, single: boolean): Promise<ImportResult[]> {
+  options = { ...options, single } as ReadOptions;
   if (input instanceof Model) input = toPlain(input);
   const asked = options.format && options.format !== 'auto' ? options.format : undefined;
   if (asked && !FORMATS.includes(asked)) {
@@ -232,6 +253,7 @@ export async function importPersonas(input: Buffer | string | object, options: I
   let docs: { doc: unknown; at: string }[];
   if (Array.isArray(parsed.doc) && !parsed.png) {
     if (!parsed.doc.length) throw new PersonaValidationError([{ path: '', constraint: 'arrayNotEmpty', message: 'the document is an empty list: it holds no persona' }], 'document');
+    if (single && parsed.doc.length > 1) throw onePersona(parsed.doc.length);
     docs = parsed.doc.map((doc, i) => ({ doc, at: `[${i}]` }));
   } else docs = [{ doc: parsed.doc, at: '' }];
   const results: ImportResult[] = [];
@@ -260,15 +282,13 @@ export async function importPersonas(input: Buffer | string | object, options: I
  * exactly one persona (one that holds several is refused with constraint `onePersona`).
  */
 export async function importPersona(input: Buffer | string | object, options: ImportOptions = {}): Promise<ImportResult> {
-  const results = await importPersonas(input, options);
-  if (results.length !== 1) {
-    throw new PersonaValidationError([{ path: '', constraint: 'onePersona', message: `the document holds ${results.length} personas: read it with importPersonas (the CLI import takes such files)` }], 'document');
-  }
+  const results = await readPersonas(input, options ?? {}, true);
+  if (results.length !== 1) throw onePersona(results.length);
   return results[0];
 }
 
 /** Reads the personas of one document of a known format. */
-function importDocument(doc: unknown, format: PersonaFormat, parsed: Parsed, options: ImportOptions, slugFor: (name: string) => string): ImportResult[] {
+function importDocument(doc: unknown, format: PersonaFormat, parsed: Parsed, options: ReadOptions, slugFor: (name: string) => string): ImportResult[] {
   // Before anything walks it recursively (a copy, a check, a digest): a JSON tree, nested at most
   // as deep as a persona (native) or as an imported document may be, else refused with the path.
   assertJsonTree(doc, format === 'native' ? MAX_JSON_DEPTH : MAX_DOCUMENT_DEPTH, 'document', '', { childKeys: plainObjectKeys });
@@ -369,12 +389,12 @@ function importReport(format: DocFormat, source: Json, record: InteropRecord): F
     }
   };
   keptKeys(record.remainder, '');
-  for (const key of record.copies ?? []) report.push({ field: key, status: 'kept', note: `the copy of data.${ROOT_COPIES[key]}, stored once` });
+  for (const key of record.copies ?? []) if (hasOwn(ROOT_COPIES, key)) report.push({ field: key, status: 'kept', note: `the copy of data.${ROOT_COPIES[key]}, stored once` });
   return report;
 }
 
 /** Each agent of a Letta file as a persona, with the parts of the file it used kept in its record. */
-function importLetta(source: Json, ctx: ReadContext, report: FidelityReport, options: ImportOptions, slugFor: (name: string) => string): ImportResult[] {
+function importLetta(source: Json, ctx: ReadContext, report: FidelityReport, options: ReadOptions, slugFor: (name: string) => string): ImportResult[] {
   const agents = lettaAgents(source, ctx);
   if (ctx.issues.length) ctx.issues.unshift(...formatHint('letta-af', source));
   throwIssues(ctx, 'letta-af');
@@ -383,12 +403,20 @@ function importLetta(source: Json, ctx: ReadContext, report: FidelityReport, opt
     const agent = /\bagents\[\d+\]/.exec(text)?.[0];
     return agent === undefined || agent === at;
   };
+  if (options.single && agents.length > 1) throw onePersona(agents.length);
+  // The records of all the agents share one budget (shared blocks are measured once).
+  const sizes: SizeCache = new WeakMap();
+  let budget = LETTA_RECORDS_MAX_BYTES;
   return agents.map((item) => {
     const agentCtx: ReadContext = { warnings: ctx.warnings.filter((w) => about(w, item.at)), lenient: ctx.lenient, issues: [] };
     const { fragment, report: agentReport } = readLettaAgent(item, agentCtx);
     const plain = buildPersona(fragment, slugFor(String(fragment.name)), options);
-    const remainder = lettaRemainder(item, (value) => sizeOf({ format: 'letta-af', remainder: value, fields: {} }) <= INTEROP_MAX_BYTES, agentCtx);
-    if (remainder) plain.interop = { format: 'letta-af', remainder, fields: {} };
+    // `{"format":"letta-af","remainder":…,"fields":{}}` around the remainder.
+    const remainder = lettaRemainder(item, Math.min(INTEROP_MAX_BYTES, budget) - 64, agentCtx, sizes);
+    if (remainder) {
+      plain.interop = { format: 'letta-af', remainder, fields: {} };
+      budget -= sizeOf(plain.interop);
+    }
     const persona = createModel(PersonaConfiguration, plain as ModelInput<PersonaConfiguration>);
     return { persona, warnings: agentCtx.warnings, report: [...agentReport, ...report.filter((e) => about(e.field, item.at))] };
   });
@@ -409,7 +437,7 @@ function recordFor(plain: Json, format: PersonaFormat): InteropRecord | undefine
   for (const stored of [plain.interop, metadata[INTEROP_KEY]]) {
     // Only a record of this very format is used; anything else in `metadata.interop` is the owner's own data.
     if (isObject(stored) && stored.format === format) {
-      const issues = recordIssues(stored, FIELDS[format as DocFormat], stored === plain.interop ? 'interop' : `metadata.${INTEROP_KEY}`);
+      const issues = storedRecordIssues(stored, stored === plain.interop ? 'interop' : `metadata.${INTEROP_KEY}`);
       if (issues.length) throw new PersonaValidationError(issues, 'interop record');
       return stored as InteropRecord;
     }
@@ -462,7 +490,7 @@ export async function exportPersonaWithReport(persona: PersonaConfiguration, opt
   }
   if (record?.copies && isObject(doc.data)) {
     for (const key of record.copies) {
-      const path = ROOT_COPIES[key];
+      const path = hasOwn(ROOT_COPIES, key) ? ROOT_COPIES[key] : undefined;
       const copy = path ? getPath(doc.data, path) : { present: false, value: undefined };
       if (copy.present) doc[key] = clone(copy.value);
     }

@@ -1,4 +1,5 @@
 import { checkName, isObject } from './checks';
+import { PersonaValidationError } from '../errors';
 import { clone, Json, ReadContext } from './codec';
 import { FidelityEntry } from './report';
 
@@ -22,6 +23,17 @@ export type LettaAgent = { agent: Json; blocks: Json[]; tools: Json[]; at: strin
 /** Rule-like memory blocks become behavior rules (when short enough); every other block is knowledge. */
 const RULE_LABEL = /rule|guardrail|policy|policies|guideline|instruction|directive/i;
 const MAX_DOMAINS = 50;
+
+/**
+ * Limits of one Letta file, checked before any agent is built (refused with the path and the
+ * rule `arrayMaxSize`): agents in the file, shared blocks and tools, and the ids (or inline
+ * blocks and tools) one agent names. Repeated ids of one agent count once. With them, the work
+ * and memory of an import are linear in the size of the file: no agent can name one block
+ * thousands of times, and no file can make hundreds of personas.
+ */
+export const LETTA_LIMITS = { agents: 50, blocks: 1000, tools: 1000, blocksPerAgent: 500, toolsPerAgent: 500 } as const;
+/** All the records of one file's agents together hold at most this many bytes of JSON (4 MiB); agents past it keep no record (a warning says so). */
+export const LETTA_RECORDS_MAX_BYTES = 4 * 1024 * 1024;
 
 function list(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
@@ -48,6 +60,26 @@ export function lettaAgents(doc: Json, ctx: ReadContext): LettaAgent[] {
     checkName(ctx, agent, 'name', at ? `${at}.name` : 'name');
   };
 
+  const tooMany = (path: string, items: unknown[] | number, max: number, what: string) => {
+    const count = typeof items === 'number' ? items : items.length;
+    if (count > max) throw new PersonaValidationError([{ path, constraint: 'arrayMaxSize', message: `${path} holds ${count} ${what}: a Letta file is read with at most ${max}` }], 'letta-af');
+  };
+  if (!Array.isArray(doc.agents)) {
+    tooMany('core_memory', list(doc.core_memory), LETTA_LIMITS.blocksPerAgent, 'blocks');
+    tooMany('tools', list(doc.tools), LETTA_LIMITS.toolsPerAgent, 'tools');
+  } else {
+    tooMany('agents', doc.agents, LETTA_LIMITS.agents, 'agents');
+    tooMany('blocks', list(doc.blocks), LETTA_LIMITS.blocks, 'blocks');
+    tooMany('tools', list(doc.tools), LETTA_LIMITS.tools, 'tools');
+    doc.agents.forEach((agent: unknown, n: number) => {
+      if (!isObject(agent)) return;
+      const at = `agents[${n}]`;
+      // Distinct ids (and inline entries) count: a file may repeat an id, never to multiply the work.
+      const distinct = (value: unknown) => new Set(list(value).map((x) => (typeof x === 'string' ? x : {}))).size;
+      tooMany(`${at}.block_ids`, list(agent.memory_blocks).length + distinct(agent.block_ids), LETTA_LIMITS.blocksPerAgent, 'blocks (memory_blocks and distinct block_ids)');
+      tooMany(`${at}.tool_ids`, list(agent.tools).length + distinct(agent.tool_ids), LETTA_LIMITS.toolsPerAgent, 'tools (tools and distinct tool_ids)');
+    });
+  }
   if (!Array.isArray(doc.agents)) {
     // The older shape: one agent at the root.
     named(doc, '');
@@ -75,15 +107,34 @@ export function lettaAgents(doc: Json, ctx: ReadContext): LettaAgent[] {
     named(agent, at);
     checkBlocks(list(agent.memory_blocks), `${at}.memory_blocks`);
     const used: { block: Json; at: string }[] = list(agent.memory_blocks).flatMap((b, i) => (isObject(b) ? [{ block: b, at: `${at}.memory_blocks[${i}]` }] : []));
+    // An id named again is the same block (or tool): used once, and said once.
+    const seenBlocks = new Set<number>();
+    const seenIds = new Set<string>();
+    let repeated = 0;
     list(agent.block_ids).forEach((id, i) => {
+      if (typeof id === 'string') {
+        if (seenIds.has(id)) return void repeated++;
+        seenIds.add(id);
+      }
       const index = typeof id === 'string' ? blockIndex.get(id) : undefined;
       if (index === undefined) return void issue(`${at}.block_ids[${i}]`, 'blockExists', 'names no block of the file');
+      if (seenBlocks.has(index)) return void repeated++;
+      seenBlocks.add(index);
       if (isObject(blocks[index])) used.push({ block: blocks[index] as Json, at: `blocks[${index}]` });
     });
+    if (repeated) ctx.warnings.push(`${at}.block_ids: ${repeated} repeated id${repeated === 1 ? '' : 's'} read once`);
     const usedTools: Json[] = list(agent.tools).filter(isObject);
+    const seenTools = new Set<number>();
+    const seenToolIds = new Set<string>();
     list(agent.tool_ids).forEach((id, i) => {
+      if (typeof id === 'string') {
+        if (seenToolIds.has(id)) return;
+        seenToolIds.add(id);
+      }
       const index = typeof id === 'string' ? toolIndex.get(id) : undefined;
       if (index === undefined) return void issue(`${at}.tool_ids[${i}]`, 'toolExists', 'names no tool of the file');
+      if (seenTools.has(index)) return;
+      seenTools.add(index);
       if (isObject(tools[index])) usedTools.push(tools[index] as Json);
     });
     // Tools listed by name only (a string) are kept by name too.
@@ -114,6 +165,8 @@ export function readLettaAgent(item: LettaAgent, ctx: ReadContext): { fragment: 
     return name;
   };
   let persona: string | undefined;
+  // Blocks past the knowledge domains are said once, with a count and the first of them.
+  const past: string[] = [];
   blocks.forEach((block, i) => {
     const field = item.blockAt(i);
     const label = String(block.label ?? '').trim();
@@ -130,7 +183,7 @@ export function readLettaAgent(item: LettaAgent, ctx: ReadContext): { fragment: 
       return;
     }
     if (domains.length >= MAX_DOMAINS - 1) {
-      ctx.warnings.push(`left behind ${field} (block "${label}"): past the ${MAX_DOMAINS} knowledge domains of a persona (kept in the record)`);
+      past.push(field);
       report.push({ field, status: 'kept', note: `past the ${MAX_DOMAINS} knowledge domains` });
       return;
     }
@@ -139,6 +192,10 @@ export function readLettaAgent(item: LettaAgent, ctx: ReadContext): { fragment: 
     domains.push({ name, expertiseLevel: 5, topics: [name.slice(0, 100)], activationKeywords: [], description: value.slice(0, 10_000) });
     report.push({ field, status: value.length > 10_000 ? 'approximated' : 'mapped', persona: `knowledgeDomains#${name}`, note: 'always-active knowledge' });
   });
+  if (past.length) {
+    const first = past.slice(0, 3).join(', ');
+    ctx.warnings.push(`left behind ${past.length} block${past.length === 1 ? '' : 's'} (${first}${past.length > 3 ? ', …' : ''}): past the ${MAX_DOMAINS} knowledge domains of a persona (kept in the record)`);
+  }
   const description = persona ?? (typeof agent.description === 'string' ? agent.description.trim() : '');
   if (description) fragment.description = description.slice(0, 10_000);
   if (typeof agent.description === 'string' && agent.description) {
@@ -194,16 +251,32 @@ export function readLettaAgent(item: LettaAgent, ctx: ReadContext): { fragment: 
   return { fragment, report };
 }
 
-/** The parts of the file one agent's record keeps: the agent, its blocks and tools (messages dropped first when it is too big). */
-export function lettaRemainder(item: LettaAgent, fits: (value: Json) => boolean, ctx: ReadContext): Json | undefined {
-  const whole: Json = { agent: clone(item.agent), blocks: clone(item.blocks), tools: clone(item.tools) };
-  if (fits(whole)) return whole;
-  const { messages: _m, ...agent } = whole.agent as Json;
-  const lighter = { ...whole, agent };
-  if (fits(lighter)) {
-    ctx.warnings.push(`the record of ${item.at || 'the agent'} keeps no messages: with them it is over the 1 MiB of a record`);
-    return lighter;
+/** Bytes of JSON of `value`, each object measured once per file (blocks shared by agents too). */
+export type SizeCache = WeakMap<object, number>;
+function sizeOfPart(value: Json, cache: SizeCache): number {
+  let size = cache.get(value);
+  if (size === undefined) {
+    size = Buffer.byteLength(JSON.stringify(value));
+    cache.set(value, size);
   }
-  ctx.warnings.push(`${item.at || 'the agent'} is kept in no record: even without its messages it is over the 1 MiB of a record`);
+  return size;
+}
+const listSize = (items: Json[], cache: SizeCache) => 2 + Math.max(0, items.length - 1) + items.reduce((n, x) => n + sizeOfPart(x, cache), 0);
+
+/**
+ * The parts of the file one agent's record keeps: the agent, its blocks and tools (messages
+ * dropped first when it is too big). Sizes are measured before anything is copied, each block
+ * once per file, so a record that cannot fit in `maxBytes` (of the record's remainder) is never built.
+ */
+export function lettaRemainder(item: LettaAgent, maxBytes: number, ctx: ReadContext, cache: SizeCache = new WeakMap()): Json | undefined {
+  // `{"agent":…,"blocks":…,"tools":…}`
+  const parts = 30 + listSize(item.blocks, cache) + listSize(item.tools, cache);
+  if (parts + sizeOfPart(item.agent, cache) <= maxBytes) return clone({ agent: item.agent, blocks: item.blocks, tools: item.tools });
+  const { messages: _m, ...agent } = item.agent;
+  if (parts + sizeOfPart(agent, cache) <= maxBytes) {
+    ctx.warnings.push(`the record of ${item.at || 'the agent'} keeps no messages: with them it is over the ${maxBytes} bytes it may hold`);
+    return clone({ agent, blocks: item.blocks, tools: item.tools });
+  }
+  ctx.warnings.push(`${item.at || 'the agent'} is kept in no record: even without its messages it is over the ${maxBytes} bytes it may hold`);
   return undefined;
 }

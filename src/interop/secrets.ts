@@ -15,7 +15,7 @@
 const CREDENTIAL_WORDS = new Set([
   'secret', 'secrets', 'password', 'passwords', 'passwd', 'pwd', 'passphrase', 'passcode',
   'token', 'bearer', 'authorization', 'credential', 'credentials', 'cookie', 'cookies',
-  'apikey', 'apikeys', 'privatekey', 'secretkey', 'accesskey', 'authtoken', 'jwt', 'mnemonic',
+  'apikey', 'apikeys', 'privatekey', 'privkey', 'secretkey', 'accesskey', 'authtoken', 'jwt', 'mnemonic',
   // the same in other languages (after accents are taken off: `contraseña` is `contrasena`)
   'passwort', 'kennwort', 'contrasena', 'contrasenya', 'senha', 'wachtwoord', 'haslo', 'losenord', 'passord', 'salasana',
   'jelszo', 'sifre', 'motdepasse', 'parola',
@@ -52,7 +52,7 @@ const KEY_QUALIFIERS = new Set([
   'api', 'access', 'refresh', 'auth', 'bot', 'bearer', 'session', 'oauth', 'client', 'secret', 'private', 'personal',
   'app', 'application', 'service', 'account', 'webhook', 'device', 'security', 'signing', 'encryption', 'decryption',
   'master', 'admin', 'root', 'deploy', 'ssh', 'gpg', 'pgp', 'wallet', 'license', 'licence', 'consumer', 'subscription',
-  'integration', 'user', 'hmac', 'jwt', 'shared', 'seed', 'recovery',
+  'integration', 'user', 'hmac', 'jwt', 'shared', 'seed', 'recovery', 'priv', 'pk', 'dsn',
   // providers whose keys Eliza and similar files carry under their own name
   'openai', 'anthropic', 'claude', 'groq', 'google', 'gemini', 'mistral', 'cohere', 'together', 'replicate', 'huggingface',
   'hf', 'elevenlabs', 'deepgram', 'stripe', 'twilio', 'sendgrid', 'discord', 'telegram', 'twitter', 'slack', 'github',
@@ -197,6 +197,8 @@ export function credentialKind(key: string): 'name' | 'weak' | undefined {
   }
   if (words.length === 1 && (words[0] === 'key' || words[0] === 'keys')) return 'weak';
   if (words.includes('seed')) return 'weak';
+  // A wallet's value is a credential when it is shaped like one (a 64-hex private key), never its public address.
+  if (words.includes('wallet') && !words.some((w) => PUBLIC_FACTS.has(w) || w === 'id' || w === 'name')) return 'weak';
   return undefined;
 }
 
@@ -275,7 +277,8 @@ const CREDENTIAL_VALUES: RegExp[] = [
   /^SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}$/, // SendGrid
   /^eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*$/, // JSON Web Tokens
   /^[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6,7}\.[A-Za-z0-9_-]{27,40}$/, // Discord bot tokens
-  /^\d{8,10}:[A-Za-z0-9_-]{35}$/, // Telegram bot tokens
+  /^\d{6,12}:(?=[\w-]{0,64}[A-Za-z])[A-Za-z0-9_-]{30,64}$/, // Telegram bot tokens (35 characters after the colon today)
+  /^https?:\/\/[0-9A-Za-z]{6,64}(?::[0-9A-Za-z]{6,64})?@[\w.-]*\bsentry\.io\b/, // Sentry DSNs (the key is the user-info)
 ];
 
 /** An Authorization header's value: a scheme and a token with a digit or of random shape (`Bearer abc123…`, not `Bearer of bad news`). */
@@ -312,7 +315,8 @@ const CREDENTIAL_PARTS: RegExp[] = [
   /(?<![\w-])SG\.[\w-]{16,}\.[\w-]{16,}/,
   /(?<![\w-])eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/,
   /(?<![\w.-])[MNO][\w-]{23,27}\.[\w-]{6,7}\.[\w-]{27,40}(?![\w-])/,
-  /(?<![\w:])\d{8,10}:[\w-]{35}(?![\w-])/,
+  /(?<![\w:])\d{6,12}:(?=[\w-]{0,64}[A-Za-z])[\w-]{30,64}(?![\w-])/,
+  /\bhttps?:\/\/[0-9A-Za-z]{6,64}(?::[0-9A-Za-z]{6,64})?@[\w.-]{0,128}\bsentry\.io\b/, // Sentry DSNs in a text
   // headers written out in a text (`-H "Authorization: Bearer …"`, `x-api-key: …`)
   /\b(?:Proxy-)?Authorization["']?[ \t]*[:=][ \t]*["']?(?:Bearer|Basic|Token|Bot|Digest)[ \t]+[\w.~+/=-]{12,}/i,
 ];
@@ -370,6 +374,8 @@ function hasCredentialLine(value: string): boolean {
     if (isWeakSecret(bare)) return true;
     if (kind !== 'name' || /^(?:true|false|null|yes|no|on|off|none|\{\}|\[\])$/i.test(bare)) continue;
     if (sep === '=' || name.includes('-') || /^(?:authorization|cookie)$/i.test(name)) return true;
+    // `api_key: S18supersecret`: one token with a digit or a sign, or quoted, is a value; a word or prose is not.
+    if (/^\S{6,}$/.test(bare) && (/[^A-Za-z]/.test(bare) || bare !== rest.trim())) return true;
   }
   return false;
 }

@@ -15,8 +15,10 @@ import {
 } from 'class-validator';
 import { Column, Entity, Index, OneToMany } from 'typeorm';
 import { InteractionMode, PersonaStatus } from '../enums';
+import { ValidationIssue } from '../errors';
 import { HasUniqueNames, IsExclusiveWith, IsJsonObject } from '../validation/constraints';
 import { compose, CreatedAtField, DescriptionField, IdField, IsPublicField, NameField, OwnerField, SlugField, StringList, UpdatedAtField, VersionField } from '../validation/fields';
+import { storedRecordIssues } from '../interop/record';
 import { Model } from '../validation/model';
 import { BehaviorRule } from './behavior-rule.entity';
 import { KnowledgeDomain } from './knowledge-domain.entity';
@@ -190,6 +192,11 @@ export class PersonaConfiguration extends Model {
   @IsOptional()
   @IsJsonObject(INTEROP_MAX_BYTES)
   interop?: Record<string, unknown>;
+
+  /** @internal A record of a format we write must have the shape its writers read (paths `interop.…`). */
+  extraIssues(): ValidationIssue[] {
+    return storedRecordIssues(this.interop, 'interop');
+  }
 
   /** Kept by the store. */
   @CreatedAtField()

@@ -67,6 +67,7 @@ export class InteropController {
    * `POST /personas/import`: a character card (V2/V3, JSON or PNG), an Eliza character or our
    * native JSON becomes a new persona of the actor (private unless the document says public);
    * 201 with `{ persona, warnings }` (what was repaired or dropped, credentials by path only).
+   * Unless `slug` is given, a taken slug becomes the first free `slug-N` (a warning says so).
    */
   @Post('personas/import')
   async import(@Body() body: unknown, @CurrentActor() actor: Actor, @Res({ passthrough: true }) res: Reply): Promise<Json> {
@@ -76,7 +77,11 @@ export class InteropController {
     // The store assigns identity and bookkeeping; the actor owns what it imports.
     for (const key of [...STORE_KEPT_FIELDS, 'createdBy']) delete input[key];
     if (request.slug !== undefined) input.slug = request.slug;
-    const created = await this.store.create(input as never, actor);
+    // A slug the request did not ask for (made from the name, or the document's own) gets -2, -3, …
+    // when taken, as the CLI import does: a clash must not tell whether another user's private
+    // persona has that slug. A slug asked for explicitly is refused when taken, as on POST /personas.
+    const created = await this.store.create(input as never, actor, { renameTakenSlugs: request.slug === undefined });
+    if (created.slug !== input.slug) warnings.push(`slug "${String(input.slug)}" is taken: the persona is stored as "${created.slug}"`);
     return { persona: tagged(res, created), warnings };
   }
 

@@ -191,12 +191,18 @@ describe('exports of forged interop records (property)', () => {
     const plain = toPlain(persona) as Doc;
     plain.interop.fields['data.character_book'].extra = { book: {}, entries: 5 };
     plain.interop.fields['data.name'].derived = 42;
-    const error = await refusal(exportPersona(PersonaConfiguration.create(plain as never), { format: 'card-v2' }));
-    expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.issues.map((i) => [i.path, i.constraint])).toEqual([
+    const expected = [
       ['interop.fields["data.name"].derived', 'interopRecord'],
       ['interop.fields["data.character_book"].extra', 'interopRecord'],
-    ]);
+    ];
+    // Refused when it is written…
+    const stored = await refusal(Promise.resolve().then(() => PersonaConfiguration.create(plain as never)));
+    expect(stored.issues.map((i) => [i.path, i.constraint])).toEqual(expected);
+    // …and by the export, should it be changed after the persona was built.
+    persona.interop = plain.interop;
+    const error = await refusal(exportPersona(persona, { format: 'card-v2' }));
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.issues.map((i) => [i.path, i.constraint])).toEqual(expected);
   });
 
   it('refuses a forged original that would make an invalid card, and never writes a credential a record kept', async () => {

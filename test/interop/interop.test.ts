@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   exportPersona,
   importPersona,
+  importPersonas,
   PersonaConfiguration,
   personaJsonSchema,
   PersonaStore,
@@ -207,7 +208,7 @@ describe('importPersona / exportPersona', () => {
 
     it('refuses bad JSON and non-objects at the root', async () => {
       await expect(importPersona('{ nope')).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '', constraint: 'isJson' })] });
-      await expect(importPersona('[1,2]', { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '[0]', constraint: 'isObject' })] });
+      await expect(importPersonas('[1,2]', { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: '[0]', constraint: 'isObject' })] });
       await expect(importPersona({ name: 7, bio: 'x' }, { format: 'eliza' })).rejects.toMatchObject({ issues: [expect.objectContaining({ path: 'name' })] });
     });
 

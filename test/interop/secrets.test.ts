@@ -185,6 +185,51 @@ async function importWithout(doc: Doc, needles: string[], format?: PersonaFormat
 }
 
 describe('the review leaks are closed', () => {
+  it('private keys by short names, Sentry DSNs, Telegram bot tokens, key: value lines in a string, wallet keys', async () => {
+    const telegram = `123456789:AA${'x1Y2z3'.repeat(5)}abc`; // 35 characters after the colon
+    const wallet = '4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318';
+    const { persona, warnings } = await importPersona(
+      eliza({
+        settings: {
+          privKey: 'S12deadbeef',
+          sentry: 'https://S11abc123@o1.ingest.sentry.io/1',
+          bot: telegram,
+          config: 'api_key: S18supersecret',
+          wallet: `0x${wallet}`,
+          WALLET_PRIVATE_KEY: wallet,
+        },
+      }),
+    );
+    expect(dropped(warnings).sort()).toEqual(['settings.WALLET_PRIVATE_KEY', 'settings.bot', 'settings.config', 'settings.privKey', 'settings.sentry', 'settings.wallet']);
+    expect(JSON.stringify(persona)).not.toMatch(/S12|S11|S18|4c0883a6|x1Y2z3/);
+    const letta = await importPersona({ agents: [{ name: 'A', agent_type: 'x', block_ids: ['b'] }], blocks: [{ id: 'b', label: 'ops', value: `The bot runs as ${telegram} on the ops channel.` }], tools: [] });
+    expect(JSON.stringify(letta.persona)).not.toContain('x1Y2z3');
+  });
+
+  it('keeps hex colours, UUIDs, git SHAs, wallet addresses, times, ratios and prose about keys', async () => {
+    const settings = {
+      color: '#ff00aa',
+      accent: '#A0B1C2',
+      runId: '123e4567-e89b-12d3-a456-426614174000',
+      commit: 'a3f9c2e1b4d5f6a7b8c9d0e1f2a3b4c5d6e7f8a9',
+      walletAddress: '0x52908400098527886E0F7030069857D2E4169EE7',
+      walletName: 'savings',
+      time: '12:30:45',
+      ratio: '16:9',
+      chatId: '-1001234567890',
+      note: 'Password: the one she never told',
+      help: 'api_key: see the docs',
+      flags: 'api_key: required',
+      sentryOrg: 'https://sentry.io/organizations/acme/issues/',
+      maxOutputTokens: 300,
+      tokenizer: 'o200k_base',
+      MAX_TOKENS: 4096,
+    };
+    const { persona, warnings } = await importPersona(eliza({ settings }));
+    expect(dropped(warnings)).toEqual([]);
+    expect((persona.interop as Doc).remainder.settings).toMatchObject(settings);
+  });
+
   it('name/value pairs: a name, key or header field naming a credential makes its value one', async () => {
     const headers = [
       { name: 'Authorization', value: `Bearer ${NO_DIGITS}` },
@@ -395,7 +440,7 @@ describe('the review leaks are closed', () => {
 // ---------------------------------------------------------------------------------------------
 
 const ORDINARY_KEYS = ['model', 'temperature', 'maxOutputTokens', 'MAX_TOKENS', 'tokenizer', 'tokenLimit', 'token_count', 'keywords', 'keyboard', 'monkey', 'author', 'sortKey', 'mode', 'region', 'depth', 'notes', 'items', 'locale', 'baseUrl', 'tokenType'];
-const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'API-KEY', 'OPENAI_API_KEY', 'OPENAI_KEY', 'secret', 'clientSecret', 'password', 'passwd', 'pwd', 'token', 'accessToken', 'bearer', 'Authorization', 'privateKey', 'credentials', 'cookie', 'sessionId'];
+const CREDENTIAL_KEYS = ['apiKey', 'api_key', 'API-KEY', 'OPENAI_API_KEY', 'OPENAI_KEY', 'secret', 'clientSecret', 'password', 'passwd', 'pwd', 'token', 'accessToken', 'bearer', 'Authorization', 'privateKey', 'credentials', 'cookie', 'sessionId', 'privKey'];
 
 const marker = fc.stringMatching(/^[A-Za-z0-9]{24}$/);
 /**
@@ -420,6 +465,9 @@ const byValue: fc.Arbitrary<Plant> = fc
       (m: string) => `eyJ${m}.eyJ${m}.${m}`,
       (m: string) => `-----BEGIN PRIVATE KEY-----\n${m}\n-----END PRIVATE KEY-----`,
       (m: string) => `postgres://app:${m}@db:5432/app`,
+      (m: string) => `123456789:AA${m}${m.slice(0, 9)}`, // Telegram bot token: 35 characters after the colon
+      (m: string) => `https://${m}@o1.ingest.sentry.io/1`, // Sentry DSN
+      (m: string) => `notes for the bot\napi_key: ${m}9`, // a key: value line inside a string
     ),
     marker,
   )
@@ -470,8 +518,8 @@ const LOOKALIKE_KEYS = ['аpiKey', 'ａｐｉＫｅｙ', 'раssword', 'ΑΡΙ_�
 /** Keys that imitate credential names, or name them in another language. */
 const byLookalike: fc.Arbitrary<Plant> = fc.tuple(fc.constantFrom(...LOOKALIKE_KEYS), marker).map(([key, m]) => ({ key, value: `PLANT${m}`, needle: `PLANT${m}` }));
 /** Half-names whose value decides: a random token under `key` or `…_KEY_NAME`, a seed phrase under `WALLET_SEED`. */
-const byShape: fc.Arbitrary<Plant> = fc.tuple(fc.constantFrom('key', 'OPENAI_API_KEY_NAME', 'WALLET_SEED', 'seed'), marker).map(([key, m]) => {
-  const value = key.toLowerCase().includes('seed') ? phraseOf(m) : tokenOf(m);
+const byShape: fc.Arbitrary<Plant> = fc.tuple(fc.constantFrom('key', 'OPENAI_API_KEY_NAME', 'WALLET_SEED', 'seed', 'wallet'), marker).map(([key, m]) => {
+  const value = key.toLowerCase().includes('seed') ? phraseOf(m) : key === 'wallet' ? `0x${createHash('sha256').update(m).digest('hex')}` : tokenOf(m);
   return { key, value, needle: value };
 });
 
