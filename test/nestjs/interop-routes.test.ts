@@ -41,17 +41,17 @@ describeEachEngine('REST import, export, schema and /me', (ctx) => {
   });
 
   it("gives an imported persona whose slug is taken (even by another user's private persona) the next free slug, never a clash that reveals it", async () => {
-    await request(url).post('/personas').set(bob).send({ name: 'Hidden', slug: 'hidden-one', createdBy: 'bob' }).expect(201);
+    await request(rest.url).post('/personas').set(bob).send({ name: 'Hidden', slug: 'hidden-one', createdBy: 'bob' }).expect(201);
     const card = { spec: 'chara_card_v2', spec_version: '2.0', data: { name: 'Hidden One', description: 'd', personality: '', scenario: '', first_mes: '', mes_example: '' } };
-    const first = await request(url).post('/personas/import').set(alice).send({ document: card }).expect(201);
+    const first = await request(rest.url).post('/personas/import').set(alice).send({ document: card }).expect(201);
     expect(first.body.persona.slug).toBe('hidden-one-2');
     expect(first.body.warnings).toContain('slug "hidden-one" is taken: the persona is stored as "hidden-one-2"');
-    const second = await request(url).post('/personas/import').set(alice).send({ document: card }).expect(201);
+    const second = await request(rest.url).post('/personas/import').set(alice).send({ document: card }).expect(201);
     expect(second.body.persona.slug).toBe('hidden-one-3');
     // A native document's own slug too; a slug asked for explicitly is still refused when taken.
-    const native = await request(url).post('/personas/import').set(alice).send({ document: { name: 'N', slug: 'hidden-one', createdBy: 'alice' }, format: 'native' }).expect(201);
+    const native = await request(rest.url).post('/personas/import').set(alice).send({ document: { name: 'N', slug: 'hidden-one', createdBy: 'alice' }, format: 'native' }).expect(201);
     expect(native.body.persona.slug).toBe('hidden-one-4');
-    await request(url).post('/personas/import').set(alice).send({ document: card, slug: 'hidden-one' }).expect(400);
+    await request(rest.url).post('/personas/import').set(alice).send({ document: card, slug: 'hidden-one' }).expect(400);
   });
 
   it('answers a bad import with 400 and the issues at their paths, storing nothing', async () => {
@@ -99,9 +99,9 @@ describeEachEngine('REST import, export, schema and /me', (ctx) => {
 
   it('refuses a persona written with a forged interop record (copies naming __proto__) with 400 at interop.copies[0]', async () => {
     const interop = { format: 'card-v2', remainder: { spec: 'chara_card_v2', spec_version: '2.0', data: {} }, fields: {}, copies: ['__proto__'] };
-    const r = await request(url).post('/personas').set(alice).send({ name: 'forge', slug: 'fc1', createdBy: 'alice', interop }).expect(400);
+    const r = await request(rest.url).post('/personas').set(alice).send({ name: 'forge', slug: 'fc1', createdBy: 'alice', interop }).expect(400);
     expect(r.body.issues).toEqual([expect.objectContaining({ path: 'interop.copies[0]', constraint: 'interopRecord' })]);
-    await request(url).get('/personas/fc1').set(alice).expect(404);
+    await request(rest.url).get('/personas/fc1').set(alice).expect(404);
   });
 
   it('answers a bad export query with 400 naming the parameter', async () => {
