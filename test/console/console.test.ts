@@ -103,6 +103,8 @@ if (!haveBrowser) console.log(`[conductor-personas] ${CHROMIUM} not found (apt-g
     expect(page.url()).toContain('status=archived');
 
     await page.getByRole('button', { name: 'Clear' }).click();
+    // Clearing reloads the list and resets the form from the address: type after that, not during it.
+    await page.getByText('Page 1 of 2 (26 in all)').waitFor();
     await page.getByLabel('Search').fill('Ada');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await page.getByText('(1 in all)').waitFor();
