@@ -307,6 +307,28 @@ export const DEFAULT_MAX_INHERITANCE_DEPTH = 32;
 export type LineageLink = { id: string; parentId: string | null; depth: number; isPublic: boolean; createdBy: string; version: number };
 
 /**
+ * `links` (a lineage read before for `start`) if it is still exactly the lineage of `start`: every
+ * link still there with the same parent, version, owner and visibility, and `start` still naming
+ * the first (by id, or as its slug). One query on the primary keys; null when anything differs,
+ * so the caller walks the chain again. (Every change of a persona bumps its version, a change of
+ * slug included, so equal versions mean equal rows for what a lineage holds.)
+ */
+export async function confirmLineage(manager: EntityManager, start: string, links: readonly LineageLink[]): Promise<LineageLink[] | null> {
+  if (!links.length || typeof start !== 'string' || !isStorableText(start)) return null;
+  const ids = [...new Set(links.map((l) => l.id))];
+  const [sql, params] = statementOf(manager, '', { ids }, { shape: 'lineage confirm' }, () => 'SELECT id, "parentId", version, "isPublic", "createdBy", slug FROM personas WHERE id IN (:...ids)');
+  const rows: { id: string; parentId: string | null; version: number | string; isPublic: boolean | number; createdBy: string; slug: string }[] = await manager.query(sql, params);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const first = byId.get(links[0].id);
+  if (!first || (looksLikeId(start) ? start.toLowerCase() !== first.id : start !== first.slug)) return null;
+  for (const link of links) {
+    const row = byId.get(link.id);
+    if (!row || (row.parentId ?? null) !== link.parentId || Number(row.version) !== link.version || Boolean(row.isPublic) !== link.isPublic || row.createdBy !== link.createdBy) return null;
+  }
+  return [...links];
+}
+
+/**
  * The chain from `start` (an id, or a slug) up through `parentId`, nearest first, in one recursive query
  * whatever its length; it stops after `maxDepth` links so stored cycles cannot run away.
  */

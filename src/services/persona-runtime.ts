@@ -5,7 +5,7 @@ import { isStorableText } from '../validation/storable-text';
 import { assertLabelName, LATEST_LABEL, servedLineage } from './release-service';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { InvalidationListener, InvalidationListenerOptions } from '../persistence/invalidation-listener';
-import { findPersonasByIds, LineageLink } from '../persistence/persona-rows';
+import { confirmLineage, findPersonasByIds, LineageLink } from '../persistence/persona-rows';
 import { reading } from '../persistence/transaction';
 import { assertActor } from './access';
 import { BoundedCache } from './bounded-cache';
@@ -182,11 +182,15 @@ export class PersonaRuntime {
       }
     }
     return reading(this.dataSource, async (manager) => {
-      const links = await this.resolver.loadLineage(manager, idOrSlug, actor);
+      // 'query': the lineage last read for this id or slug, confirmed by one plain query on the
+      // primary keys (cheaper than walking the chain again); anything changed walks it again.
+      const known = this.listener ? undefined : this.lineages.get(String(idOrSlug));
+      const confirmed = known && (await confirmLineage(manager, idOrSlug, known.links));
+      const links = confirmed ? this.resolver.checkLineage(confirmed, idOrSlug, actor) : await this.resolver.loadLineage(manager, idOrSlug, actor);
       const served = { version: links[0].version, label: label ?? null };
       const lineageKey = lineageKeyOf(links);
       const caching = this.mayCache(epoch);
-      if (caching && this.listener) this.lineages.set(String(idOrSlug), { links, key: lineageKey });
+      if (caching && (this.listener || !confirmed)) this.lineages.set(String(idOrSlug), { links, key: lineageKey });
       const promptKey = promptKeyOf(lineageKey, context, tokenBudget);
       const cached = caching ? this.prompts.get(promptKey) : undefined;
       if (cached) return { ...copyPrompt(cached), ...served };

@@ -48,6 +48,21 @@ describeEachEngine('PersonaRuntime', (ctx) => {
     expect(other.result.activeDomains).toEqual(['k8s']);
   });
 
+  it('follows a slug given to another persona, a new parent and a deleted persona on the next call', async () => {
+    await runtime.prompt('child', { actor: alice });
+    // The slug moves: the old holder renames itself, another persona takes the name.
+    await store.update('child', { slug: 'old-child' }, { expectedVersion: 1 }, alice);
+    await store.create({ name: 'Newcomer', slug: 'child', description: 'A newcomer.' }, alice);
+    expect((await runtime.prompt('child', { actor: alice })).text).toContain('# Newcomer');
+    expect((await runtime.prompt('old-child', { actor: alice })).text).toContain('# Child');
+    // A new parent (the lineage changes shape), then the persona goes away.
+    const other = await store.create({ name: 'Other Base', slug: 'other-base', instructions: 'Other base rules.' }, alice);
+    await store.update('old-child', { parentId: other.id }, { expectedVersion: 2 }, alice);
+    expect((await runtime.prompt('old-child', { actor: alice })).text).toContain('Other base rules.');
+    await store.remove('old-child', alice);
+    await expect(runtime.prompt('old-child', { actor: alice })).rejects.toBeInstanceOf(PersonaNotFoundError);
+  });
+
   it('sees an update to any ancestor on the next call', async () => {
     const before = await runtime.prompt('child', { actor: alice });
     expect(before.temperature).toBe(0.2);
