@@ -3,6 +3,7 @@ import { exportPersona, importPersona, PersonaConfiguration, PersonaError, Perso
 import { documentIssues, MAX_DOCUMENT_DEPTH } from '../../src/interop';
 import { BLANK_PNG, readTextChunks, writeTextChunks } from '../../src/interop/png';
 import { fixture } from '../fixtures';
+import { refusal } from '../support/validation';
 
 type Doc = Record<string, any>;
 const HOSTILE = 20_000;
@@ -15,15 +16,6 @@ function nested(levels: number, kind: 'object' | 'array'): unknown {
   let value: unknown = 1;
   for (let i = 0; i < levels; i++) value = kind === 'object' ? { a: value } : [value];
   return value;
-}
-
-async function refusal(run: Promise<unknown>): Promise<PersonaValidationError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PersonaValidationError)) throw error ?? new Error('expected a PersonaValidationError');
-  return error;
 }
 
 const png = (keyword: 'chara' | 'ccv3', text: string) => writeTextChunks(BLANK_PNG, { [keyword]: Buffer.from(text).toString('base64') });

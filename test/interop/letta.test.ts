@@ -2,17 +2,9 @@ import fc from 'fast-check';
 import { importPersona, importPersonas, PersonaValidationError } from '../../src';
 import { clone } from '../../src/interop/codec';
 import { LETTA_LIMITS, LETTA_RECORDS_MAX_BYTES } from '../../src/interop/letta';
+import { refusal } from '../support/validation';
 
 type Doc = Record<string, any>;
-
-async function refusal(run: Promise<unknown>): Promise<PersonaValidationError> {
-  const error = await run.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof PersonaValidationError)) throw error ?? new Error('expected a PersonaValidationError');
-  return error;
-}
 
 function agentFile(agents: Doc[], blocks: Doc[] = [], tools: Doc[] = []): Doc {
   return { agents, blocks, tools };

@@ -13,3 +13,13 @@ export function validationIssues(run: () => unknown): PersonaValidationError['is
   }
   throw new Error('expected a PersonaValidationError');
 }
+
+/** The PersonaValidationError that `run` rejects with; rethrows anything else, fails when it resolves. */
+export async function refusal(run: Promise<unknown>): Promise<PersonaValidationError> {
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof PersonaValidationError)) throw error ?? new Error('expected a PersonaValidationError');
+  return error;
+}
