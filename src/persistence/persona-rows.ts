@@ -10,7 +10,8 @@ import { PersonaTrait } from '../models/persona-trait.entity';
 import { PersonaTagRow } from '../models/persona-tag.entity';
 import { UUID_PATTERN } from '../validation/constraints';
 import { HiddenSlot } from '../validation/hidden';
-import { applyFieldPaths, compileFieldPaths, Model, setFieldPaths } from '../validation/model';
+import { applyFieldPaths, compileFieldPaths, Model, prepare, setFieldPaths, toPlain } from '../validation/model';
+import { build } from '../validation/compiled';
 import type { FieldPathsPlan } from '../validation/fields-set';
 import { chunk } from './transaction';
 
@@ -25,6 +26,12 @@ const CHILDREN: { key: 'traits' | 'knowledgeDomains' | 'behaviorRules'; cls: Chi
   { key: 'knowledgeDomains', cls: KnowledgeDomain },
   { key: 'behaviorRules', cls: BehaviorRule },
 ];
+
+/**
+ * The columns a document leaves out: what the store keeps (taken from the row, so a document can
+ * never contradict it) and `interop` (up to 1 MiB, in its own column and read from there).
+ */
+const ROW_ONLY = ['id', 'version', 'createdAt', 'updatedAt', 'interop'] as const;
 
 /** Ids per `IN (...)` list. */
 const IN_CHUNK = 1000;
@@ -84,9 +91,11 @@ function childAggregate(manager: EntityManager, cls: Function): ChildAggregate {
 }
 
 /**
- * Complete personas matching `where` (over the row alias `p`) in ONE query: the persona row with
- * its three child lists aggregated as JSON in SQL, hydrated with TypeORM's own column metadata and
- * value conversions. `extra` columns (SQL over `p` or joined tables) come back beside each persona.
+ * Complete personas matching `where` (over the row alias `p`) in ONE query: each built from its
+ * row's document and the columns the store keeps (see {@link documentOf}). Rows written before
+ * documents existed are read, in one more query, from the row and its three child lists
+ * aggregated as JSON in SQL. `extra` columns (SQL over `p` or joined tables) come back beside
+ * each persona.
  */
 export async function selectComplete(
   manager: EntityManager,
@@ -95,23 +104,82 @@ export async function selectComplete(
   options: { with?: string; from?: string; extra?: string; orderBy?: string; shape?: string } = {},
 ): Promise<{ persona: PersonaConfiguration; raw: Record<string, unknown> }[]> {
   const h = tableOf(manager, PersonaConfiguration);
-  const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
-  const [sql, params] = statementOf(manager, where, parameters, options, () => {
-    const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`), ...(options.extra ? [options.extra] : [])].join(', ');
+  // First the documents: a few columns per row (better-sqlite3 builds an object of every column
+  // selected, and `p.*` with its ~45 columns cost 1.05 ms per 50 rows against 0.18 ms for these).
+  const lean = documentColumns(manager);
+  const [sql, params] = statementOf(manager, where, parameters, { ...options, shape: `document:${options.shape ?? where}` }, () => {
+    const select = [lean.select, ...(options.extra ? [options.extra] : [])].join(', ');
     const from = options.from ?? `${h.table} p`;
     return `${options.with ?? ''}SELECT ${select} FROM ${from} WHERE ${where}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
   });
   const raws: Record<string, unknown>[] = await manager.query(sql, params);
-  return raws.map((raw) => {
-    const persona = hydrate(manager, h, raw, STORED_PATHS) as PersonaConfiguration;
-    for (const child of children) {
-      const value = raw[`__${child.key}`];
-      const rows = inPositionOrder((typeof value === 'string' ? JSON.parse(value) : value) as [number, ...unknown[]][]);
-      (persona as unknown as Record<string, unknown>)[child.key] = rows.map(child.hydrate);
+  // Rows written before documents existed: the whole row and its child lists, in one more query.
+  const older = raws.filter((raw) => typeof raw.storedDocument !== 'string').map((raw) => raw.id as string);
+  const fromRows = older.length ? new Map((await selectFromRows(manager, older)).map((p) => [p.id, p])) : null;
+  const out: { persona: PersonaConfiguration; raw: Record<string, unknown> }[] = [];
+  for (const raw of raws) {
+    const persona = typeof raw.storedDocument === 'string' ? fromDocument(manager, raw) : fromRows?.get(raw.id as string);
+    if (persona) out.push({ persona, raw });
+  }
+  return out;
+}
+
+/**
+ * The personas of raw rows that hold the {@link DOCUMENT_FIELDS} columns, named `prefix` +
+ * column (as a query builder's `getRawMany` names them): built from their documents, rows
+ * without one read from their rows and child lists in one more query. In the order of `raws`.
+ */
+export async function personasOfDocumentRows(manager: EntityManager, raws: Record<string, unknown>[], prefix: string): Promise<PersonaConfiguration[]> {
+  const older = raws.filter((raw) => typeof raw[`${prefix}storedDocument`] !== 'string').map((raw) => raw[`${prefix}id`] as string);
+  const fromRows = older.length ? new Map((await selectFromRows(manager, older)).map((p) => [p.id, p])) : null;
+  const out: PersonaConfiguration[] = [];
+  for (const raw of raws) {
+    const persona = typeof raw[`${prefix}storedDocument`] === 'string' ? fromDocument(manager, raw, prefix) : fromRows?.get(raw[`${prefix}id`] as string);
+    if (persona) out.push(persona);
+  }
+  return out;
+}
+
+/** The persona properties a document is read with: the columns the store keeps, `interop` and the document. */
+export const DOCUMENT_FIELDS: readonly string[] = [...ROW_ONLY, 'storedDocument'];
+
+/** The columns a document is read with, in SQL (`p.` columns), built once per data source. */
+function documentColumns(manager: EntityManager): { select: string } {
+  const ds = manager.connection;
+  let entry = documentSelect.get(ds);
+  if (!entry) {
+    const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
+    const select = DOCUMENT_FIELDS.map((name) => `p.${ds.driver.escape(byName.get(name)!.databaseName)}`).join(', ');
+    documentSelect.set(ds, (entry = { select }));
+  }
+  return entry;
+}
+const documentSelect = new WeakMap<object, { select: string }>();
+
+/** Complete personas by id from their rows and child lists (aggregated as JSON in SQL), for rows without a document. */
+async function selectFromRows(manager: EntityManager, ids: string[]): Promise<PersonaConfiguration[]> {
+  const h = tableOf(manager, PersonaConfiguration);
+  const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
+  const out: PersonaConfiguration[] = [];
+  for (const part of chunk(ids, IN_CHUNK)) {
+    const where = 'p."id" IN (:...ids)';
+    const [sql, params] = statementOf(manager, where, { ids: part }, { shape: `rows:${where}` }, () => {
+      const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`)].join(', ');
+      return `SELECT ${select} FROM ${h.table} p WHERE ${where}`;
+    });
+    const raws: Record<string, unknown>[] = await manager.query(sql, params);
+    for (const raw of raws) {
+      const persona = hydrate(manager, h, raw, STORED_PATHS) as PersonaConfiguration;
+      for (const child of children) {
+        const value = raw[`__${child.key}`];
+        const rows = inPositionOrder((typeof value === 'string' ? JSON.parse(value) : value) as [number, ...unknown[]][]);
+        (persona as unknown as Record<string, unknown>)[child.key] = rows.map(child.hydrate);
+      }
+      applyFieldPaths(persona, fieldPathsPlan(raw.storedFieldPaths), { fresh: true });
+      out.push(persona);
     }
-    applyFieldPaths(persona, fieldPathsPlan(raw.storedFieldPaths), { fresh: true });
-    return { persona, raw };
-  });
+  }
+  return out;
 }
 
 /** Aggregated child rows ([position, ...cells]) in position order; sorted only when they are not. */
@@ -120,8 +188,69 @@ function inPositionOrder(rows: [number, ...unknown[]][]): [number, ...unknown[]]
   return rows;
 }
 
-/** The stored field paths column, read as a plan (below) rather than hydrated. */
-const STORED_PATHS: ReadonlySet<string> = new Set(['storedFieldPaths']);
+/** The stored field paths and the document, read as a plan (below) or built from, rather than hydrated. */
+const STORED_PATHS: ReadonlySet<string> = new Set(['storedFieldPaths', 'storedDocument']);
+
+const rowOnly = new WeakMap<object, { name: string; column: string; convert: (value: unknown) => unknown }[]>();
+
+/**
+ * What `storedDocument` holds: the fields the author set, as `toPlain(p, { excludeUnset: true })`
+ * gives them (so the keys present are the fields set, and the defaults come back from the
+ * classes), without {@link ROW_ONLY}. Written once per version (cached on the instance).
+ */
+export function documentOf(persona: PersonaConfiguration): string {
+  let text = documentCache.get(persona);
+  if (text === undefined) {
+    const plain = toPlain(persona, { excludeUnset: true });
+    for (const key of ROW_ONLY) delete plain[key];
+    documentCache.set(persona, (text = JSON.stringify(plain)));
+  }
+  return text;
+}
+const documentCache = new HiddenSlot<string>('storedDocument');
+
+const UTC_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
+/** A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC), or undefined for any other shape. */
+function utcText(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !UTC_TEXT.test(value)) return undefined;
+  const date = new Date(`${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * A persona from its row's document: parsed, built by the compiled plans that `create()` uses
+ * (which record the fields set as they copy) with its defaults applied, and given the row-only
+ * columns. Not validated again: only the store writes documents, from validated instances. A
+ * third as much CPU as building from the row and its child lists, and no child rows read.
+ */
+function fromDocument(manager: EntityManager, raw: Record<string, unknown>, prefix = ''): PersonaConfiguration {
+  const ds = manager.connection;
+  let columns = rowOnly.get(ds);
+  if (!columns) {
+    const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
+    columns = ROW_ONLY.map((name) => {
+      const column = byName.get(name)!;
+      const general = hydratedValue(ds.driver, column);
+      // SQLite's dates are TypeORM's UTC text: read directly (its general conversion was ~7 % of a list page).
+      const convert = ds.options.type !== 'postgres' && (name === 'createdAt' || name === 'updatedAt') ? (value: unknown) => utcText(value) ?? general(value) : general;
+      return { name, column: column.databaseName, convert };
+    });
+    rowOnly.set(ds, columns);
+  }
+  const plain = JSON.parse(raw[`${prefix}storedDocument`] as string) as Record<string, unknown>;
+  const kept: Record<string, unknown> = {};
+  for (const { name, column, convert } of columns) {
+    const value = raw[prefix + column];
+    if (value === null || value === undefined) continue;
+    // interop was set by its author: it is part of the fields set, like any other field.
+    if (name === 'interop') plain.interop = convert(value);
+    else kept[name] = convert(value);
+  }
+  const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
+  prepare(persona, plain);
+  Object.assign(persona, kept);
+  return persona;
+}
 
 /**
  * Compiled field-path plans by the stored text: personas of one shape share one plan, so a load
@@ -282,7 +411,7 @@ export async function deleteListRows(manager: EntityManager, personaId: string):
 }
 
 /** The values a persona row holds beyond its fields: the paths of the fields its author set. */
-export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: fieldPathsOf(p) });
+export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: fieldPathsOf(p), storedDocument: documentOf(p) });
 
 /** Replaces the children of a persona whose row was just updated: the old rows go, the current lists are inserted. */
 export async function replaceChildren(manager: EntityManager, persona: PersonaConfiguration): Promise<void> {

@@ -169,6 +169,7 @@ export async function runListQuery<T extends ObjectLiteral>(
   equals: Record<string, unknown>,
   actor: Actor,
   sources: ListSources = {},
+  options: { raw?: boolean } = {},
 ): Promise<ListPage<T>> {
   const a = alias;
   const postgres = qb.connection.options.type === 'postgres';
@@ -201,16 +202,17 @@ export async function runListQuery<T extends ObjectLiteral>(
     const value = DATE_KEYS.has(key) ? dateValue(postgres, String(cursor.value)) : cursor.value;
     qb.andWhere(`(${a}.${key}, ${a}.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: cursor.id });
   }
-  const rows = await qb
-    .orderBy(`${a}.${key}`, descending ? 'DESC' : 'ASC')
+  qb.orderBy(`${a}.${key}`, descending ? 'DESC' : 'ASC')
     .addOrderBy(`${a}.id`, descending ? 'DESC' : 'ASC')
     .offset(cursor ? 0 : filter.offset || undefined)
-    .limit(filter.limit + 1)
-    .getMany();
+    .limit(filter.limit + 1);
+  // Raw rows (`options.raw`) skip TypeORM's entity building: their keys are `alias_column`.
+  const rows = options.raw ? ((await qb.getRawMany()) as T[]) : await qb.getMany();
   const more = rows.length > filter.limit;
   if (more) rows.length = filter.limit;
   const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
-  const nextCursor = more && last ? encodeCursor({ orderBy: filter.orderBy, value: keyValue(last[key]), id: String(last.id) }) : null;
+  const valueOf = (row: Record<string, unknown>, name: string) => (options.raw ? row[`${a}_${qb.expressionMap.mainAlias!.metadata.findColumnWithPropertyName(name)!.databaseName}`] : row[name]);
+  const nextCursor = more && last ? encodeCursor({ orderBy: filter.orderBy, value: keyValue(valueOf(last, key), DATE_KEYS.has(key)), id: String(valueOf(last, 'id')) }) : null;
   return { rows, total, nextCursor };
 }
 
@@ -219,8 +221,10 @@ const DATE_KEYS = new Set(['createdAt', 'updatedAt']);
 /** Sort keys that hold version numbers. */
 const NUMBER_KEYS = new Set(['version']);
 
-function keyValue(value: unknown): string | number {
+function keyValue(value: unknown, isDate = false): string | number {
   if (value instanceof Date) return value.toISOString();
+  // A raw date from SQLite: TypeORM's UTC text ("2026-11-25 20:14:04.123").
+  if (isDate && typeof value === 'string') return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`).toISOString();
   return typeof value === 'number' ? value : String(value);
 }
 

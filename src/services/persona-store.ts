@@ -19,6 +19,8 @@ import {
   fieldPathsOf,
   findPersona,
   findPersonasByIds,
+  DOCUMENT_FIELDS,
+  personasOfDocumentRows,
   insertPersonas,
   lineageOf,
   personaQuery,
@@ -242,11 +244,12 @@ export class PersonaStore {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
     return this.records.read(async (manager) => {
-      // The page as ids, then the complete personas in one query (children aggregated in SQL).
+      // The page with each persona's document in one query; rows written before documents existed
+      // are read from their rows and child lists in one more.
       const key = f.orderBy.replace(/^-/, '');
-      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(['p.id', `p.${key}`]), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES);
-      const byId = new Map((await findPersonasByIds(manager, rows.map((r) => r.id as string))).map((p) => [p.id, p]));
-      const items = rows.map((r) => byId.get(r.id)).filter((p): p is PersonaConfiguration => !!p);
+      const select = [...new Set(['id', key, ...DOCUMENT_FIELDS])].map((name) => `p.${name}`);
+      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true });
+      const items = await personasOfDocumentRows(manager, rows as unknown as Record<string, unknown>[], 'p_');
       return total === null ? { items, total: null, nextCursor } : { items, total, nextCursor };
     });
   }

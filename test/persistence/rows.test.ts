@@ -90,9 +90,11 @@ describeEachEngine('rows from entity metadata', (ctx) => {
     const alice = { id: 'alice' };
     const names = ['first', 'second', 'third', 'fourth'];
     await store.create({ name: 'P', slug: 'ordered', behaviorRules: names.map((name, i) => ({ name, condition: 'c', action: 'a', priority: i })) }, alice);
-    // Rewrite the positions backwards and back, so rowid order and position order disagree.
+    // Rewrite the positions backwards and back, so rowid order and position order disagree. The
+    // document is cleared first: the child lists are read for rows without one (written before it existed).
     const [{ id }] = await ctx.ds.query(`SELECT id FROM personas WHERE slug = 'ordered'`);
     const pg = ctx.ds.options.type === 'postgres';
+    await ctx.ds.query(`UPDATE personas SET "storedDocument" = NULL WHERE id = ${pg ? '$1' : '?'}`, [id]);
     await ctx.ds.query(`UPDATE persona_behavior_rules SET position = 10 - position WHERE "personaId" = ${pg ? '$1' : '?'}`, [id]);
     const loaded = await store.get('ordered', alice);
     expect(loaded.behaviorRules.map((r) => r.name)).toEqual([...names].reverse());
