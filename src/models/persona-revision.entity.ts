@@ -22,11 +22,17 @@ export class PersonaRevision extends PersonaLogEntry {
   @Column({ type: 'varchar', length: 500, nullable: true })
   message!: string | null;
 
-  /** `toPlain(persona)` at this version (id, version and timestamps included). */
+  /**
+   * The persona at this version. Written since 2026-11: the fields its author set only
+   * (`toPlain(persona, { excludeUnset: true })`, whose keys are the fields set) with `id`,
+   * `version`, both timestamps and `interop`, and `fieldPaths` empty; the defaults come back from
+   * the classes. Written before: `toPlain(persona)` whole, with `fieldPaths`. Read it through
+   * `PersonaStore.history()`, which gives the whole `toPlain` form for both.
+   */
   @Column({ type: 'simple-json' })
   snapshot!: Record<string, unknown>;
 
-  /** `setFieldPaths(persona)` at this version, so a revert restores what was set. */
+  /** `setFieldPaths(persona)` at this version for revisions with a whole snapshot (older ones); empty for the newer form. */
   @Column({ type: 'simple-json' })
   fieldPaths!: string[];
 }

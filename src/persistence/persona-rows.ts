@@ -10,7 +10,7 @@ import { PersonaTrait } from '../models/persona-trait.entity';
 import { PersonaTagRow } from '../models/persona-tag.entity';
 import { UUID_PATTERN } from '../validation/constraints';
 import { HiddenSlot } from '../validation/hidden';
-import { applyFieldPaths, compileFieldPaths, Model, prepare, setFieldPaths, toPlain } from '../validation/model';
+import { applyFieldPaths, compileFieldPaths, fromJSON, Model, prepare, restoreFieldPaths, toPlain } from '../validation/model';
 import { build } from '../validation/compiled';
 import type { FieldPathsPlan } from '../validation/fields-set';
 import { chunk } from './transaction';
@@ -209,6 +209,46 @@ export function documentOf(persona: PersonaConfiguration): string {
 }
 const documentCache = new HiddenSlot<string>('storedDocument');
 
+/**
+ * What a revision stores of a persona (see `PersonaRevision.snapshot`): its document (the fields
+ * set) with the fields the store keeps and `interop`, about half the whole `toPlain` form and no
+ * list of field paths beside it.
+ */
+export function revisionSnapshotOf(persona: PersonaConfiguration): Record<string, unknown> {
+  const plain = JSON.parse(documentOf(persona)) as Record<string, unknown>;
+  const p = persona as unknown as Record<string, unknown>;
+  for (const key of ROW_ONLY) {
+    const value = p[key];
+    if (value !== undefined && value !== null) plain[key] = value instanceof Date ? value.toISOString() : value;
+  }
+  return plain;
+}
+
+/** The persona a revision holds, either form (what it set included). Not validated again: only the store writes revisions. */
+export function personaOfRevision(revision: { snapshot: Record<string, unknown>; fieldPaths: string[] }): PersonaConfiguration {
+  if (revision.fieldPaths.length) {
+    const persona = fromJSON(PersonaConfiguration, revision.snapshot);
+    restoreFieldPaths(persona, revision.fieldPaths);
+    return persona;
+  }
+  const plain = { ...revision.snapshot };
+  const kept: Record<string, unknown> = {};
+  for (const key of ['id', 'version', 'createdAt', 'updatedAt'] as const) {
+    if (plain[key] === undefined) continue;
+    kept[key] = key === 'createdAt' || key === 'updatedAt' ? new Date(plain[key] as string) : plain[key];
+    delete plain[key];
+  }
+  const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
+  prepare(persona, plain);
+  Object.assign(persona, kept);
+  return persona;
+}
+
+/** The whole `toPlain` form of a revision, either form. */
+export function snapshotOfRevision(revision: { snapshot: Record<string, unknown>; fieldPaths: string[] }): Record<string, unknown> {
+  return revision.fieldPaths.length ? revision.snapshot : toPlain(personaOfRevision(revision));
+}
+
 const UTC_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
 /** A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC), or undefined for any other shape. */
 function utcText(value: unknown): Date | undefined {
@@ -363,13 +403,6 @@ export async function findPersonasByIds(manager: EntityManager, ids: readonly st
   return out;
 }
 
-const fieldPathCache = new HiddenSlot<string[]>('fieldPaths');
-/** `setFieldPaths(persona)`, computed once per write (the row and its revision both need it). */
-export function fieldPathsOf(persona: PersonaConfiguration): string[] {
-  let paths = fieldPathCache.get(persona);
-  if (!paths) fieldPathCache.set(persona, (paths = setFieldPaths(persona)));
-  return paths;
-}
 
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
   return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => ({ ...child, id: newId(), personaId: persona.id, position }));
@@ -410,8 +443,12 @@ export async function deleteListRows(manager: EntityManager, personaId: string):
   await manager.query('DELETE FROM persona_search WHERE personaId = ?', [personaId]);
 }
 
-/** The values a persona row holds beyond its fields: the paths of the fields its author set. */
-export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: fieldPathsOf(p), storedDocument: documentOf(p) });
+/**
+ * The values a persona row holds beyond its fields: its document (whose keys are the fields its
+ * author set). `storedFieldPaths`, which held those paths before documents existed, is left
+ * empty: it is read only for rows without a document.
+ */
+export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: [] as string[], storedDocument: documentOf(p) });
 
 /** Replaces the children of a persona whose row was just updated: the old rows go, the current lists are inserted. */
 export async function replaceChildren(manager: EntityManager, persona: PersonaConfiguration): Promise<void> {

@@ -16,10 +16,12 @@ import {
   childIds,
   deleteListRows,
   DEFAULT_MAX_INHERITANCE_DEPTH,
-  fieldPathsOf,
   findPersona,
   findPersonasByIds,
   DOCUMENT_FIELDS,
+  personaOfRevision,
+  revisionSnapshotOf,
+  snapshotOfRevision,
   personasOfDocumentRows,
   insertPersonas,
   lineageOf,
@@ -34,7 +36,7 @@ import { assertVersionNumber, checkPatch, refuse, storeKeptIssues, VersionedReco
 import { BehaviorRule } from '../models/behavior-rule.entity';
 import { KnowledgeDomain } from '../models/knowledge-domain.entity';
 import { PersonaTrait } from '../models/persona-trait.entity';
-import { fieldsSet, fromJSON, ModelInput, restoreFieldPaths, toPlain } from '../validation/model';
+import { fieldsSet, ModelInput, toPlain } from '../validation/model';
 import { assertActor, assertCanWrite, canRead, canReadVersion, canWrite, ownerOfNew } from './access';
 import { mergeLineage } from './inheritance-resolver';
 import { diffSnapshots, PersonaChange } from './persona-diff';
@@ -330,7 +332,7 @@ export class PersonaStore {
       for (const row of await labelRowsOf(manager, current.id as string)) {
         for (const v of new Set(targetVersions(row))) labels.set(v, [...(labels.get(v) ?? []), row.label]);
       }
-      return rows.map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, message: r.message ?? null, labels: labels.get(r.version) ?? [], snapshot: r.snapshot }));
+      return rows.map((r) => ({ version: r.version, changedBy: r.changedBy, changedAt: r.changedAt, message: r.message ?? null, labels: labels.get(r.version) ?? [], snapshot: snapshotOfRevision(r) }));
     });
   }
 
@@ -351,7 +353,7 @@ export class PersonaStore {
       const snapshot = (v: number) => {
         const row = rows.find((r) => r.version === v);
         if (!row || !canSeeVersion(visible, v)) throw new RevisionNotFoundError(idOrSlug, v);
-        return row.snapshot;
+        return snapshotOfRevision(row);
       };
       return { from: fromVersion, to: toVersion, changes: diffSnapshots(snapshot(fromVersion), snapshot(toVersion)) };
     });
@@ -369,8 +371,7 @@ export class PersonaStore {
     return this.records.writeAt(idOrSlug, options?.expectedVersion, actor, async (manager, current, expectedVersion) => {
       const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId: current.id, version: toVersion } });
       if (!revision) fail([{ path: 'toVersion', constraint: 'revisionExists', message: `persona ${idOrSlug} has no version ${toVersion}` }], 'options');
-      const old = fromJSON(PersonaConfiguration, revision.snapshot);
-      restoreFieldPaths(old, revision.fieldPaths);
+      const old = personaOfRevision(revision);
       const content = toPlain(old, { excludeUnset: true });
       for (const k of STORE_KEPT_FIELDS) delete content[k];
       if (fieldsSet(current).has('isPublic')) content.isPublic = current.isPublic;
@@ -437,8 +438,8 @@ export class PersonaStore {
       changedAt: p.updatedAt,
       wasPublic: p.isPublic,
       message,
-      snapshot: toPlain(p),
-      fieldPaths: fieldPathsOf(p),
+      snapshot: revisionSnapshotOf(p),
+      fieldPaths: [] as string[],
     }));
     await insertRows(manager, PersonaRevision, rows);
   }

@@ -20,10 +20,9 @@ import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
 import { PersonaConfiguration } from '../models/persona-configuration.entity';
 import { PersonaRevision } from '../models/persona-revision.entity';
 import { newId } from '../persistence/ids';
-import { DEFAULT_MAX_INHERITANCE_DEPTH, findPersona, findPersonasByIds } from '../persistence/persona-rows';
+import { DEFAULT_MAX_INHERITANCE_DEPTH, findPersona, findPersonasByIds, personaOfRevision } from '../persistence/persona-rows';
 import { canSeeVersion, labelRowsOf, readableVersions, targetOf, targetVersions } from '../persistence/release-rows';
 import { refuse, VersionedRecords } from '../persistence/versioned-records';
-import { fromJSON, restoreFieldPaths } from '../validation/model';
 import { assertActor, canRead, canWrite } from './access';
 import { mergeLineage } from './inheritance-resolver';
 import { assertRenderOptions, MAX_CONTEXT_LENGTH, MAX_TOKEN_BUDGET, renderSystemPrompt, TokenCounter } from './prompt-renderer';
@@ -151,9 +150,7 @@ export function pickSplitMember(personaId: string, label: string, subject: strin
 async function personaAtVersion(manager: EntityManager, personaId: string, version: number): Promise<PersonaConfiguration | null> {
   const revision = await manager.getRepository(PersonaRevision).findOne({ where: { personaId, version } });
   if (!revision) return null;
-  const persona = fromJSON(PersonaConfiguration, revision.snapshot);
-  restoreFieldPaths(persona, revision.fieldPaths);
-  return persona;
+  return personaOfRevision(revision);
 }
 
 /** What serving by label resolved: the lineage (nearest first), the version and label of the named persona. */
