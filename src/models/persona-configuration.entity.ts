@@ -210,14 +210,6 @@ export class PersonaConfiguration extends Model {
   @Column({ type: 'simple-json', default: '[]' })
   storedFieldPaths?: string[];
 
-  /**
-   * @internal The persona as the fields its author set (`toPlain(p, { excludeUnset: true })`
-   * without `interop`, which has its own column), written with every version: lists and lookups
-   * build the instance from it in one read, without the child tables (docs/scaling.md). Null on
-   * rows written before it existed; those are read from the child tables.
-   */
-  @Column({ type: 'text', nullable: true })
-  storedDocument?: string | null;
 
   /** @internal */
   applyDefaults(): void {

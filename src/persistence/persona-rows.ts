@@ -27,11 +27,8 @@ const CHILDREN: { key: 'traits' | 'knowledgeDomains' | 'behaviorRules'; cls: Chi
   { key: 'behaviorRules', cls: BehaviorRule },
 ];
 
-/**
- * The columns a document leaves out: what the store keeps (taken from the row, so a document can
- * never contradict it) and `interop` (up to 1 MiB, in its own column and read from there).
- */
-const ROW_ONLY = ['id', 'version', 'createdAt', 'updatedAt', 'interop'] as const;
+/** The fields the store keeps: in every revision snapshot, and taken from the persona row when it is read (so a snapshot can never contradict it). */
+const ROW_ONLY = ['id', 'version', 'createdAt', 'updatedAt'] as const;
 
 /** Ids per `IN (...)` list. */
 const IN_CHUNK = 1000;
@@ -91,11 +88,12 @@ function childAggregate(manager: EntityManager, cls: Function): ChildAggregate {
 }
 
 /**
- * Complete personas matching `where` (over the row alias `p`) in ONE query: each built from its
- * row's document and the columns the store keeps (see {@link documentOf}). Rows written before
- * documents existed are read, in one more query, from the row and its three child lists
- * aggregated as JSON in SQL. `extra` columns (SQL over `p` or joined tables) come back beside
- * each persona.
+ * Complete personas matching `where` (over the row alias `p`) in ONE query: each row joined with
+ * the revision of its current version, whose snapshot holds the fields its author set, and built
+ * from that (see {@link revisionSnapshotOf}) with the columns the store keeps. Rows whose current
+ * revision has the older, whole form are read, in one more query, from the row and its three
+ * child lists aggregated as JSON in SQL. `extra` columns (SQL over `p` or joined tables) come
+ * back beside each persona.
  */
 export async function selectComplete(
   manager: EntityManager,
@@ -104,52 +102,52 @@ export async function selectComplete(
   options: { with?: string; from?: string; extra?: string; orderBy?: string; shape?: string } = {},
 ): Promise<{ persona: PersonaConfiguration; raw: Record<string, unknown> }[]> {
   const h = tableOf(manager, PersonaConfiguration);
-  // First the documents: a few columns per row (better-sqlite3 builds an object of every column
-  // selected, and `p.*` with its ~45 columns cost 1.05 ms per 50 rows against 0.18 ms for these).
+  // A few columns per row: better-sqlite3 builds an object of every column selected, and `p.*`
+  // with its ~45 columns cost 1.05 ms per 50 rows against 0.18 ms for these.
   const lean = documentColumns(manager);
   const [sql, params] = statementOf(manager, where, parameters, { ...options, shape: `document:${options.shape ?? where}` }, () => {
     const select = [lean.select, ...(options.extra ? [options.extra] : [])].join(', ');
-    const from = options.from ?? `${h.table} p`;
+    const from = `${options.from ?? `${h.table} p`} ${CURRENT_REVISION_JOIN}`;
     return `${options.with ?? ''}SELECT ${select} FROM ${from} WHERE ${where}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
   });
   const raws: Record<string, unknown>[] = await manager.query(sql, params);
-  // Rows written before documents existed: the whole row and its child lists, in one more query.
-  const older = raws.filter((raw) => typeof raw.storedDocument !== 'string').map((raw) => raw.id as string);
-  const fromRows = older.length ? new Map((await selectFromRows(manager, older)).map((p) => [p.id, p])) : null;
-  const out: { persona: PersonaConfiguration; raw: Record<string, unknown> }[] = [];
-  for (const raw of raws) {
-    const persona = typeof raw.storedDocument === 'string' ? fromDocument(manager, raw) : fromRows?.get(raw.id as string);
-    if (persona) out.push({ persona, raw });
-  }
-  return out;
+  const personas = await personasOfDocumentRows(manager, raws);
+  return raws.map((raw, i) => ({ persona: personas[i], raw })).filter((r): r is { persona: PersonaConfiguration; raw: Record<string, unknown> } => !!r.persona);
 }
+
+/** Joins the revision of each persona row's current version (alias `r`). */
+export const CURRENT_REVISION_JOIN = 'LEFT JOIN persona_revisions r ON r."personaId" = p."id" AND r."version" = p."version"';
 
 /**
- * The personas of raw rows that hold the {@link DOCUMENT_FIELDS} columns, named `prefix` +
- * column (as a query builder's `getRawMany` names them): built from their documents, rows
- * without one read from their rows and child lists in one more query. In the order of `raws`.
+ * The raw names {@link personasOfDocumentRows} reads, as a query builder's `getRawMany` names
+ * the selections `p.id`, `p.version`, `p.createdAt`, `p.updatedAt`, `r.snapshot`, `r.fieldPaths`.
  */
-export async function personasOfDocumentRows(manager: EntityManager, raws: Record<string, unknown>[], prefix: string): Promise<PersonaConfiguration[]> {
-  const older = raws.filter((raw) => typeof raw[`${prefix}storedDocument`] !== 'string').map((raw) => raw[`${prefix}id`] as string);
+export const DOCUMENT_ROW = { id: 'p_id', version: 'p_version', createdAt: 'p_createdAt', updatedAt: 'p_updatedAt', snapshot: 'r_snapshot', fieldPaths: 'r_fieldPaths' } as const;
+
+/**
+ * The personas of raw rows holding {@link DOCUMENT_ROW}: built from the current revision's
+ * snapshot of the fields set; rows whose revision has the older whole form are read from their
+ * rows and child lists in one more query. One entry per raw row, in order (undefined for a row
+ * gone meanwhile).
+ */
+export async function personasOfDocumentRows(manager: EntityManager, raws: Record<string, unknown>[]): Promise<(PersonaConfiguration | undefined)[]> {
+  const R = DOCUMENT_ROW;
+  const isLean = (raw: Record<string, unknown>) => typeof raw[R.snapshot] === 'string' && raw[R.fieldPaths] === '[]';
+  const older = raws.filter((raw) => !isLean(raw)).map((raw) => raw[R.id] as string);
   const fromRows = older.length ? new Map((await selectFromRows(manager, older)).map((p) => [p.id, p])) : null;
-  const out: PersonaConfiguration[] = [];
-  for (const raw of raws) {
-    const persona = typeof raw[`${prefix}storedDocument`] === 'string' ? fromDocument(manager, raw, prefix) : fromRows?.get(raw[`${prefix}id`] as string);
-    if (persona) out.push(persona);
-  }
-  return out;
+  return raws.map((raw) => (isLean(raw) ? fromDocument(manager, raw) : fromRows?.get(raw[R.id] as string)));
 }
 
-/** The persona properties a document is read with: the columns the store keeps, `interop` and the document. */
-export const DOCUMENT_FIELDS: readonly string[] = [...ROW_ONLY, 'storedDocument'];
-
-/** The columns a document is read with, in SQL (`p.` columns), built once per data source. */
+/** The columns {@link personasOfDocumentRows} reads, in SQL, built once per data source. */
 function documentColumns(manager: EntityManager): { select: string } {
   const ds = manager.connection;
   let entry = documentSelect.get(ds);
   if (!entry) {
     const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
-    const select = DOCUMENT_FIELDS.map((name) => `p.${ds.driver.escape(byName.get(name)!.databaseName)}`).join(', ');
+    const select = (['id', 'version', 'createdAt', 'updatedAt'] as const)
+      .map((name) => `p.${ds.driver.escape(byName.get(name)!.databaseName)} AS "${DOCUMENT_ROW[name]}"`)
+      .concat([`r."snapshot" AS "${DOCUMENT_ROW.snapshot}"`, `r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}"`])
+      .join(', ');
     documentSelect.set(ds, (entry = { select }));
   }
   return entry;
@@ -188,34 +186,20 @@ function inPositionOrder(rows: [number, ...unknown[]][]): [number, ...unknown[]]
   return rows;
 }
 
-/** The stored field paths and the document, read as a plan (below) or built from, rather than hydrated. */
-const STORED_PATHS: ReadonlySet<string> = new Set(['storedFieldPaths', 'storedDocument']);
+/** The stored field paths column, read as a plan (below) rather than hydrated. */
+const STORED_PATHS: ReadonlySet<string> = new Set(['storedFieldPaths']);
 
 const rowOnly = new WeakMap<object, { name: string; column: string; convert: (value: unknown) => unknown }[]>();
 
 /**
- * What `storedDocument` holds: the fields the author set, as `toPlain(p, { excludeUnset: true })`
- * gives them (so the keys present are the fields set, and the defaults come back from the
- * classes), without {@link ROW_ONLY}. Written once per version (cached on the instance).
- */
-export function documentOf(persona: PersonaConfiguration): string {
-  let text = documentCache.get(persona);
-  if (text === undefined) {
-    const plain = toPlain(persona, { excludeUnset: true });
-    for (const key of ROW_ONLY) delete plain[key];
-    documentCache.set(persona, (text = JSON.stringify(plain)));
-  }
-  return text;
-}
-const documentCache = new HiddenSlot<string>('storedDocument');
-
-/**
- * What a revision stores of a persona (see `PersonaRevision.snapshot`): its document (the fields
- * set) with the fields the store keeps and `interop`, about half the whole `toPlain` form and no
- * list of field paths beside it.
+ * What a revision stores of a persona (see `PersonaRevision.snapshot`): the fields its author
+ * set, as `toPlain(p, { excludeUnset: true })` gives them (so the keys present are the fields
+ * set, and the defaults come back from the classes), with the fields the store keeps. About half
+ * the whole `toPlain` form, and no list of field paths beside it. The revision of the current
+ * version is also what lists and lookups build the persona from.
  */
 export function revisionSnapshotOf(persona: PersonaConfiguration): Record<string, unknown> {
-  const plain = JSON.parse(documentOf(persona)) as Record<string, unknown>;
+  const plain = toPlain(persona, { excludeUnset: true });
   const p = persona as unknown as Record<string, unknown>;
   for (const key of ROW_ONLY) {
     const value = p[key];
@@ -258,33 +242,31 @@ function utcText(value: unknown): Date | undefined {
 }
 
 /**
- * A persona from its row's document: parsed, built by the compiled plans that `create()` uses
- * (which record the fields set as they copy) with its defaults applied, and given the row-only
- * columns. Not validated again: only the store writes documents, from validated instances. A
- * third as much CPU as building from the row and its child lists, and no child rows read.
+ * A persona from its current revision's snapshot of the fields set: parsed, built by the
+ * compiled plans that `create()` uses (which record the fields set as they copy) with its
+ * defaults applied, and given the columns the store keeps from the row. Not validated again:
+ * only the store writes revisions, from validated instances. A third as much CPU as building
+ * from the row and its child lists, and no child rows read.
  */
-function fromDocument(manager: EntityManager, raw: Record<string, unknown>, prefix = ''): PersonaConfiguration {
+function fromDocument(manager: EntityManager, raw: Record<string, unknown>): PersonaConfiguration {
   const ds = manager.connection;
   let columns = rowOnly.get(ds);
   if (!columns) {
     const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
     columns = ROW_ONLY.map((name) => {
-      const column = byName.get(name)!;
-      const general = hydratedValue(ds.driver, column);
+      const general = hydratedValue(ds.driver, byName.get(name)!);
       // SQLite's dates are TypeORM's UTC text: read directly (its general conversion was ~7 % of a list page).
       const convert = ds.options.type !== 'postgres' && (name === 'createdAt' || name === 'updatedAt') ? (value: unknown) => utcText(value) ?? general(value) : general;
-      return { name, column: column.databaseName, convert };
+      return { name, column: DOCUMENT_ROW[name], convert };
     });
     rowOnly.set(ds, columns);
   }
-  const plain = JSON.parse(raw[`${prefix}storedDocument`] as string) as Record<string, unknown>;
+  const plain = JSON.parse(raw[DOCUMENT_ROW.snapshot] as string) as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
   for (const { name, column, convert } of columns) {
-    const value = raw[prefix + column];
-    if (value === null || value === undefined) continue;
-    // interop was set by its author: it is part of the fields set, like any other field.
-    if (name === 'interop') plain.interop = convert(value);
-    else kept[name] = convert(value);
+    delete plain[name];
+    const value = raw[column];
+    if (value !== null && value !== undefined) kept[name] = convert(value);
   }
   const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
   prepare(persona, plain);
@@ -444,11 +426,11 @@ export async function deleteListRows(manager: EntityManager, personaId: string):
 }
 
 /**
- * The values a persona row holds beyond its fields: its document (whose keys are the fields its
- * author set). `storedFieldPaths`, which held those paths before documents existed, is left
- * empty: it is read only for rows without a document.
+ * The values a persona row holds beyond its fields. `storedFieldPaths`, which held the paths of
+ * the fields set before revisions held the fields set themselves, is left empty: it is read only
+ * for rows whose current revision has the older, whole form.
  */
-export const personaRowExtra = (p: PersonaConfiguration) => ({ storedFieldPaths: [] as string[], storedDocument: documentOf(p) });
+export const personaRowExtra = (_p: PersonaConfiguration) => ({ storedFieldPaths: [] as string[] });
 
 /** Replaces the children of a persona whose row was just updated: the old rows go, the current lists are inserted. */
 export async function replaceChildren(manager: EntityManager, persona: PersonaConfiguration): Promise<void> {

@@ -169,7 +169,7 @@ export async function runListQuery<T extends ObjectLiteral>(
   equals: Record<string, unknown>,
   actor: Actor,
   sources: ListSources = {},
-  options: { raw?: boolean } = {},
+  options: { raw?: boolean; page?: (qb: SelectQueryBuilder<T>) => unknown } = {},
 ): Promise<ListPage<T>> {
   const a = alias;
   const postgres = qb.connection.options.type === 'postgres';
@@ -202,6 +202,8 @@ export async function runListQuery<T extends ObjectLiteral>(
     const value = DATE_KEYS.has(key) ? dateValue(postgres, String(cursor.value)) : cursor.value;
     qb.andWhere(`(${a}.${key}, ${a}.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: cursor.id });
   }
+  // What only the page needs (joins, columns) is added after the count.
+  options.page?.(qb);
   qb.orderBy(`${a}.${key}`, descending ? 'DESC' : 'ASC')
     .addOrderBy(`${a}.id`, descending ? 'DESC' : 'ASC')
     .offset(cursor ? 0 : filter.offset || undefined)

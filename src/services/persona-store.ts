@@ -1,5 +1,5 @@
 import { newId } from '../persistence/ids';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
 import { InheritanceCycleError, InheritanceDepthError, PersonaInUseError, PersonaValidationError, RevisionNotFoundError, ValidationIssue } from '../errors';
@@ -18,7 +18,7 @@ import {
   DEFAULT_MAX_INHERITANCE_DEPTH,
   findPersona,
   findPersonasByIds,
-  DOCUMENT_FIELDS,
+  DOCUMENT_ROW,
   personaOfRevision,
   revisionSnapshotOf,
   snapshotOfRevision,
@@ -246,12 +246,14 @@ export class PersonaStore {
     assertActor(actor);
     const f = checkListFilter(filter, { sortKeys: PERSONA_SORT_KEYS, enums: { status: Object.values(PersonaStatus) } });
     return this.records.read(async (manager) => {
-      // The page with each persona's document in one query; rows written before documents existed
-      // are read from their rows and child lists in one more.
+      // The page in one query, each row with its current revision (the fields set), which the
+      // personas are built from; rows whose revision has the older whole form take one more query.
       const key = f.orderBy.replace(/^-/, '');
-      const select = [...new Set(['id', key, ...DOCUMENT_FIELDS])].map((name) => `p.${name}`);
-      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true });
-      const items = await personasOfDocumentRows(manager, rows as unknown as Record<string, unknown>[], 'p_');
+      const select = [...new Set(['id', key, 'version', 'createdAt', 'updatedAt'])].map((name) => `p.${name}`);
+      const joinRevision = (qb: SelectQueryBuilder<PersonaConfiguration>) =>
+        qb.leftJoin(PersonaRevision, 'r', 'r.personaId = p.id AND r.version = p.version').addSelect('r.snapshot', DOCUMENT_ROW.snapshot).addSelect('r.fieldPaths', DOCUMENT_ROW.fieldPaths);
+      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true, page: joinRevision });
+      const items = (await personasOfDocumentRows(manager, rows as unknown as Record<string, unknown>[])).filter((p): p is PersonaConfiguration => !!p);
       return total === null ? { items, total: null, nextCursor } : { items, total, nextCursor };
     });
   }

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, DataSource, Entity, PrimaryColumn } from 'typeorm';
-import { PersonaConfiguration, PersonaStore, PersonaTemplate, TemplateService } from '../../src';
+import { PersonaConfiguration, PersonaStore, PersonaTemplate, TemplateService, toPlain } from '../../src';
+import { setFieldPaths } from '../../src/validation/model';
 import { hydrate, insertRows, tableOf, updateAtVersion } from '../../src/persistence/rows';
 import { countQueries, describeEachEngine } from '../support/engines';
 
@@ -91,10 +92,13 @@ describeEachEngine('rows from entity metadata', (ctx) => {
     const names = ['first', 'second', 'third', 'fourth'];
     await store.create({ name: 'P', slug: 'ordered', behaviorRules: names.map((name, i) => ({ name, condition: 'c', action: 'a', priority: i })) }, alice);
     // Rewrite the positions backwards and back, so rowid order and position order disagree. The
-    // document is cleared first: the child lists are read for rows without one (written before it existed).
+    // child lists are read for personas whose current revision has the older, whole form: made so first.
     const [{ id }] = await ctx.ds.query(`SELECT id FROM personas WHERE slug = 'ordered'`);
     const pg = ctx.ds.options.type === 'postgres';
-    await ctx.ds.query(`UPDATE personas SET "storedDocument" = NULL WHERE id = ${pg ? '$1' : '?'}`, [id]);
+    const before = await store.get('ordered', alice);
+    const paths = JSON.stringify(setFieldPaths(before));
+    await ctx.ds.query(`UPDATE persona_revisions SET snapshot = ${pg ? '$1' : '?'}, "fieldPaths" = ${pg ? '$2' : '?'} WHERE "personaId" = ${pg ? '$3' : '?'}`, [JSON.stringify(toPlain(before)), paths, id]);
+    await ctx.ds.query(`UPDATE personas SET "storedFieldPaths" = ${pg ? '$1' : '?'} WHERE id = ${pg ? '$2' : '?'}`, [paths, id]);
     await ctx.ds.query(`UPDATE persona_behavior_rules SET position = 10 - position WHERE "personaId" = ${pg ? '$1' : '?'}`, [id]);
     const loaded = await store.get('ordered', alice);
     expect(loaded.behaviorRules.map((r) => r.name)).toEqual([...names].reverse());

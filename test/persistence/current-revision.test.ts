@@ -14,17 +14,22 @@ function observed(p: PersonaConfiguration) {
   return { full: toPlain(p), given: toPlain(p, { excludeUnset: true }), paths: setFieldPaths(p).sort(), proto: Object.getPrototypeOf(p) === PersonaConfiguration.prototype };
 }
 
-describeEachEngine('personas.storedDocument and revisions of the fields set', (ctx) => {
-  /** The same persona read through its document and, with the document cleared, through its row and child lists. */
+describeEachEngine('personas read from the revision of their current version', (ctx) => {
+  /**
+   * The same persona read through its current revision (the fields set) and, with that revision
+   * turned into the older whole form (toPlain and the field paths, also in the row), through its
+   * row and child lists.
+   */
   async function bothWays(id: string) {
     const { ds } = ctx;
-    const [fromDocument] = await findPersonasByIds(ds.manager, [id]);
-    const mark = ds.options.type === 'postgres' ? '$1' : '?';
-    const document = (await ds.query(`SELECT "storedDocument" FROM personas WHERE id = ${mark}`, [id]))[0].storedDocument;
-    // A row as written before documents existed: no document, the field paths in their column.
-    await ds.query(`UPDATE personas SET "storedDocument" = NULL, "storedFieldPaths" = ${mark === '?' ? '?' : '$2'} WHERE id = ${mark}`, mark === '?' ? [JSON.stringify(setFieldPaths(fromDocument)), id] : [id, JSON.stringify(setFieldPaths(fromDocument))]);
+    const [fromRevision] = await findPersonasByIds(ds.manager, [id]);
+    const [revision] = await ds.getRepository(PersonaRevision).find({ where: { personaId: id, version: fromRevision.version } });
+    const pg = ds.options.type === 'postgres';
+    const paths = JSON.stringify(setFieldPaths(fromRevision));
+    await ds.query(`UPDATE persona_revisions SET snapshot = ${pg ? '$1' : '?'}, "fieldPaths" = ${pg ? '$2' : '?'} WHERE id = ${pg ? '$3' : '?'}`, [JSON.stringify(toPlain(fromRevision)), paths, revision.id]);
+    await ds.query(`UPDATE personas SET "storedFieldPaths" = ${pg ? '$1' : '?'} WHERE id = ${pg ? '$2' : '?'}`, [paths, id]);
     const [fromRows] = await findPersonasByIds(ds.manager, [id]);
-    return { fromDocument, fromRows, document };
+    return { fromRevision, fromRows, revision };
   }
 
   it('builds the same persona as the row and its child lists, for any valid persona (fields set included)', async () => {
@@ -36,48 +41,46 @@ describeEachEngine('personas.storedDocument and revisions of the fields set', (c
         // Links must name stored personas and templates: left out here (the lineage suites cover them).
         const { parentId, templateId, templateVersion, ...rest } = input as Record<string, unknown>;
         const created = await store.create({ ...rest, slug: `persona-${n++}` } as never, admin);
-        const { fromDocument, fromRows, document } = await bothWays(created.id as string);
-        expect(typeof document).toBe('string');
-        expect(observed(fromDocument)).toEqual(observed(fromRows));
-        expect(observed(fromDocument)).toEqual(observed(created));
-        // The revision holds the fields set with what the store keeps: history gives the whole form back, and the persona too.
+        // History gives the whole form back from the fields set.
         const [entry] = await store.history(created.id as string, admin);
         expect(entry.snapshot).toEqual(toPlain(created));
-        const [revision] = await ds.getRepository(PersonaRevision).find({ where: { personaId: created.id } });
+        const { fromRevision, fromRows, revision } = await bothWays(created.id as string);
         expect(revision.fieldPaths).toEqual([]);
+        expect(revision.snapshot).toEqual({ ...toPlain(created, { excludeUnset: true }), id: created.id, version: 1, createdAt: created.createdAt?.toISOString(), updatedAt: created.updatedAt?.toISOString() });
         expect(observed(personaOfRevision(revision))).toEqual(observed(created));
+        expect(observed(fromRevision)).toEqual(observed(created));
+        expect(observed(fromRows)).toEqual(observed(created));
       }),
       { numRuns: 40 },
     );
   });
 
-  it('keeps what the store keeps and the interchange record out of the document, and takes them from the row', async () => {
+  it('takes what the store keeps from the row, and the interchange record from the revision', async () => {
     const { ds } = ctx;
     const store = new PersonaStore(ds);
     const created = await store.create({ ...fixture('personas/technical-assistant'), interop: { format: 'native', note: 'x'.repeat(2000) } } as never, admin);
     const updated = await store.update(created.id as string, { description: 'changed' }, { expectedVersion: 1 }, admin);
-    const { fromDocument, fromRows, document } = await bothWays(created.id as string);
-    const parsed = JSON.parse(document);
-    for (const key of ['id', 'version', 'createdAt', 'updatedAt', 'interop']) expect(parsed).not.toHaveProperty(key);
-    expect(parsed.description).toBe('changed');
-    expect(fromDocument.version).toBe(2);
-    expect(fromDocument.updatedAt).toEqual(updated.updatedAt);
-    expect(fromDocument.createdAt).toBeInstanceOf(Date);
-    expect(observed(fromDocument)).toEqual(observed(fromRows));
-    expect(fromDocument.interop).toEqual({ format: 'native', note: 'x'.repeat(2000) });
+    const [read] = await findPersonasByIds(ds.manager, [created.id as string]);
+    expect(read.description).toBe('changed');
+    expect(read.version).toBe(2);
+    expect(read.updatedAt).toEqual(updated.updatedAt);
+    expect(read.createdAt).toEqual(created.createdAt);
+    expect(read.interop).toEqual({ format: 'native', note: 'x'.repeat(2000) });
+    expect(observed(read)).toEqual(observed(updated));
   });
 
-  it('reads rows written before the column existed from their child lists, and writes the document with their next version', async () => {
+  it('reads personas whose current revision has the older form from their child lists, and writes the newer form with their next version', async () => {
     const { ds } = ctx;
     const store = new PersonaStore(ds);
     const created = await store.create(fixture('personas/technical-assistant') as never, admin);
-    const paths = JSON.stringify(setFieldPaths(created));
-    await ds.query(`UPDATE personas SET "storedDocument" = NULL, "storedFieldPaths" = ${ds.options.type === 'postgres' ? '$1' : '?'}`, [paths]);
+    await bothWays(created.id as string);
     const listed = await store.list({}, admin);
     expect(observed(listed.items[0])).toEqual(observed(created));
+    expect(observed(await store.get(created.id as string, admin))).toEqual(observed(created));
     await store.update(created.id as string, { tags: ['after'] }, { expectedVersion: 1 }, admin);
-    const [row] = await ds.query('SELECT "storedDocument" FROM personas');
-    expect(JSON.parse(row.storedDocument).tags).toEqual(['after']);
+    const [revision] = await ds.getRepository(PersonaRevision).find({ where: { personaId: created.id, version: 2 } });
+    expect(revision.fieldPaths).toEqual([]);
+    expect((await store.list({}, admin)).items[0].tags).toEqual(['after']);
   });
 });
 
