@@ -1,18 +1,17 @@
 import { IsBoolean, IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, Relation } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Relation } from 'typeorm';
 import { StringList } from '../validation/fields';
 import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** "When <condition>, <action>": a rule the persona follows, with a priority; see docs/models.md. */
-@Entity('persona_behavior_rules')
-@Index(['personaId', 'name'], { unique: true })
+@Entity('persona_behavior_rules', { withoutRowid: true })
 export class BehaviorRule extends PersonaChild {
   @OwningPersona('behaviorRules')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–100 characters, unique within its persona. */
-  @Column({ length: 100 })
+  @PrimaryColumn({ type: 'varchar', length: 100 })
   @Length(1, 100)
   @IsString()
   name!: string;

@@ -1,18 +1,17 @@
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, Relation } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Relation } from 'typeorm';
 import { StringList } from '../validation/fields';
 import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** A field the persona knows, with the keywords that bring it into a conversation; see docs/models.md. */
-@Entity('persona_knowledge_domains')
-@Index(['personaId', 'name'], { unique: true })
+@Entity('persona_knowledge_domains', { withoutRowid: true })
 export class KnowledgeDomain extends PersonaChild {
   @OwningPersona('knowledgeDomains')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–100 characters, unique within its persona. */
-  @Column({ length: 100 })
+  @PrimaryColumn({ type: 'varchar', length: 100 })
   @Length(1, 100)
   @IsString()
   name!: string;

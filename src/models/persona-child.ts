@@ -1,23 +1,22 @@
-import { Column, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { compose } from '../validation/fields';
 import { Model } from '../validation/model';
 
 /**
  * The bookkeeping of every child row of a persona (traits, knowledge domains, behavior rules):
- * a row id, the owning persona and the position in its list. None of it is part of the JSON form
- * (no validation decorators), so `schemaFields` and `toPlain` never see it.
+ * the owning persona and the position in its list. None of it is part of the JSON form (no
+ * validation decorators), so `schemaFields` and `toPlain` never see it. A row's key is its
+ * persona and its `name` (unique within the persona, as validation requires too); on SQLite the
+ * child tables are `WITHOUT ROWID`, stored in key order, so a persona's children sit together and
+ * no row id, separate key or unique index is kept (docs/scaling.md, "Storage").
  */
 export abstract class PersonaChild extends Model {
-  /** @internal Row id. */
-  @PrimaryGeneratedColumn('uuid')
-  id?: string;
-
   /** @internal Owning persona. */
-  @Column({ type: 'uuid' })
+  @PrimaryColumn({ type: 'uuid' })
   personaId?: string;
 
   /** @internal Order within the persona's list. */
-  @Column({ type: 'integer', default: 0 })
+  @Column({ type: 'integer' })
   position?: number;
 }
 

@@ -7,7 +7,7 @@ import type { PersonaConfiguration } from './persona-configuration.entity';
  * `personas.tags` by the store's writes (persona-rows.ts). On PostgreSQL the table exists but
  * stays empty: a GIN index on the tags serves the same filter.
  */
-@Entity('persona_tags')
+@Entity('persona_tags', { withoutRowid: true })
 @Index(['tag', 'personaId'])
 export class PersonaTagRow {
   @PrimaryColumn({ type: 'uuid' })

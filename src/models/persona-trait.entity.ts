@@ -1,19 +1,18 @@
 import { IsEnum, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { Column, Entity, Index, Relation } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Relation } from 'typeorm';
 import { TraitCategory } from '../enums';
 import { IsTraitValue } from '../validation/constraints';
 import { OwningPersona, PersonaChild } from './persona-child';
 import type { PersonaConfiguration } from './persona-configuration.entity';
 
 /** One scored, weighted trait of a persona (`analytical: 90`, `tone: "dry"`, `emoji: false`); see docs/models.md. */
-@Entity('persona_traits')
-@Index(['personaId', 'name'], { unique: true })
+@Entity('persona_traits', { withoutRowid: true })
 export class PersonaTrait extends PersonaChild {
   @OwningPersona('traits')
   persona?: Relation<PersonaConfiguration>;
 
   /** 1–50 characters, unique within its persona. */
-  @Column({ length: 50 })
+  @PrimaryColumn({ type: 'varchar', length: 50 })
   @Length(1, 50)
   @IsString()
   name!: string;

@@ -1,4 +1,3 @@
-import { newId } from './ids';
 import { EntityManager, SelectQueryBuilder } from 'typeorm';
 import { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { isStorableText } from '../validation/storable-text';
@@ -44,7 +43,7 @@ export function personaQuery(manager: EntityManager): SelectQueryBuilder<Persona
 }
 
 /** Bookkeeping columns of child rows, never part of the returned instances. */
-const CHILD_BOOKKEEPING: ReadonlySet<string> = new Set(['id', 'personaId', 'position']);
+const CHILD_BOOKKEEPING: ReadonlySet<string> = new Set(['personaId', 'position']);
 
 /**
  * The SQL of one child list of the persona row `p` as a JSON array of arrays (one per child: its
@@ -387,7 +386,7 @@ export async function findPersonasByIds(manager: EntityManager, ids: readonly st
 
 
 function childRows(persona: PersonaConfiguration, key: 'traits' | 'knowledgeDomains' | 'behaviorRules'): Record<string, unknown>[] {
-  return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => ({ ...child, id: newId(), personaId: persona.id, position }));
+  return (persona[key] as unknown as Record<string, unknown>[]).map((child, position) => ({ ...child, personaId: persona.id, position }));
 }
 
 /** Inserts the children of several personas, in multi-row INSERTs (no SELECT per row). */

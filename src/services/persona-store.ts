@@ -223,7 +223,6 @@ export class PersonaStore {
       const slice = personas.slice(start, start + 500);
       await insertPersonas(manager, slice);
       await this.insertRevisions(manager, slice, actor);
-      await insertRows(manager, PersonaMetrics, slice.map((p) => ({ personaId: p.id })));
     }
     return personas;
   }

@@ -150,4 +150,70 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
       await ds.destroy();
     }
   });
+
+  it('keys child rows by persona and position: every child kept in order, positions repeated by hand renumbered, tags kept', async () => {
+    const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+    const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('ChildKeys')));
+    const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
+    const pg = old.options.type === 'postgres';
+    const marks = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');
+    await old.query(
+      `INSERT INTO personas (id, name, slug, instructions, "modelPreferences", tags, metadata, "createdBy", version, "isPublic", "responseStyleFormattingpreferences", "memoryConfigPrioritytopics", "storedFieldPaths")
+       VALUES (${marks(13)})`,
+      [PERSONA_ID, 'Legacy', 'legacy', 'v1', '[]', '["old","kept"]', '{}', 'alice', 1, pg ? false : 0, '{}', '[]', JSON.stringify(['name', 'slug', 'createdBy', 'instructions', 'tags', ...[0, 1, 2].flatMap((i) => ['name', 'category', 'value'].map((f) => `traits[${i}].${f}`)), ...['name', 'condition', 'action', 'isMandatory'].map((f) => `behaviorRules[0].${f}`)])],
+    );
+    if (!pg) for (const tag of ['old', 'kept']) await old.query('INSERT INTO persona_tags ("personaId", tag) VALUES (?, ?)', [PERSONA_ID, tag]);
+    // Two traits at position 0 (as a hand-written INSERT relying on the default made them), one at 1.
+    const traits: [string, number][] = [
+      ['calm', 0],
+      ['curious', 1],
+      ['direct', 0],
+    ];
+    for (const [i, [name, position]] of traits.entries()) {
+      await old.query(`INSERT INTO persona_traits (id, "personaId", position, name, category, value, weight) VALUES (${marks(7)})`, [
+        `0190a0a0-0000-7000-8000-00000000040${i}`,
+        PERSONA_ID,
+        position,
+        name,
+        'personality',
+        '50',
+        1,
+      ]);
+    }
+    await old.query(`INSERT INTO persona_behavior_rules (id, "personaId", position, name, condition, action, priority, "isMandatory", exceptions) VALUES (${marks(9)})`, [
+      '0190a0a0-0000-7000-8000-000000000501',
+      PERSONA_ID,
+      0,
+      'polite',
+      'always',
+      'be polite',
+      50,
+      pg ? true : 1,
+      '[]',
+    ]);
+    await old.destroy();
+
+    const ds = await createDataSource(target.options).initialize();
+    try {
+      const store = new PersonaStore(ds);
+      const persona = await store.get('legacy', alice);
+      // Ordered by position, then by the order the rows were written in.
+      expect(persona.traits.map((t) => t.name)).toEqual(['calm', 'direct', 'curious']);
+      expect(persona.behaviorRules.map((r) => [r.name, r.isMandatory])).toEqual([['polite', true]]);
+      const rows = await ds.query(`SELECT name, position FROM persona_traits ORDER BY position`);
+      expect(rows.map((r: { name: string; position: number }) => [r.name, Number(r.position)])).toEqual([
+        ['calm', 0],
+        ['direct', 1],
+        ['curious', 2],
+      ]);
+      expect((await store.list({ tag: 'kept' }, alice)).items.map((p) => p.slug)).toEqual(['legacy']);
+      // The upgraded database takes new writes, children and tags included.
+      const next = await store.update('legacy', { traits: [{ name: 'bold', category: 'personality', value: 80 }], tags: ['new'] }, { expectedVersion: 1 }, alice);
+      expect((await store.get(next.id as string, alice)).traits.map((t) => t.name)).toEqual(['bold']);
+      expect((await store.list({ tag: 'new' }, alice)).items.map((p) => p.slug)).toEqual(['legacy']);
+      expect((await store.list({ tag: 'old' }, alice)).items).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
 });
