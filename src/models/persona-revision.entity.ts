@@ -1,11 +1,22 @@
-import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
-import { PersonaLogEntry } from './persona-log-entry';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import type { PersonaConfiguration } from './persona-configuration.entity';
 
-/** One saved version of a persona: who changed it, when, and the full JSON form at that version. */
-@Entity('persona_revisions')
-@Index(['personaId', 'version'], { unique: true })
-export class PersonaRevision extends PersonaLogEntry {
-  @Column({ type: 'integer' })
+/**
+ * One saved version of a persona: who changed it, when, and the persona at that version. Keyed
+ * by the persona and the version (on SQLite a `WITHOUT ROWID` table, stored in that order: the
+ * revision of a persona's current version, which lists and lookups read, is one index descent
+ * away, and no row id or separate index is kept).
+ */
+@Entity('persona_revisions', { withoutRowid: true })
+export class PersonaRevision {
+  @PrimaryColumn({ type: 'uuid' })
+  personaId!: string;
+
+  @ManyToOne('PersonaConfiguration', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'personaId' })
+  persona?: Relation<PersonaConfiguration>;
+
+  @PrimaryColumn({ type: 'integer' })
   version!: number;
 
   @Column({ length: 255 })

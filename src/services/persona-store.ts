@@ -1,4 +1,3 @@
-import { newId } from '../persistence/ids';
 import { DataSource, EntityManager, In, SelectQueryBuilder } from 'typeorm';
 import { Actor } from '../actor';
 import { PersonaStatus } from '../enums';
@@ -432,7 +431,6 @@ export class PersonaStore {
 
   private async insertRevisions(manager: EntityManager, personas: PersonaConfiguration[], actor: Actor, message: string | null = null): Promise<void> {
     const rows = personas.map((p) => ({
-      id: newId(),
       personaId: p.id,
       version: p.version,
       changedBy: actor.id,

@@ -26,7 +26,12 @@ describeEachEngine('personas read from the revision of their current version', (
     const [revision] = await ds.getRepository(PersonaRevision).find({ where: { personaId: id, version: fromRevision.version } });
     const pg = ds.options.type === 'postgres';
     const paths = JSON.stringify(setFieldPaths(fromRevision));
-    await ds.query(`UPDATE persona_revisions SET snapshot = ${pg ? '$1' : '?'}, "fieldPaths" = ${pg ? '$2' : '?'} WHERE id = ${pg ? '$3' : '?'}`, [JSON.stringify(toPlain(fromRevision)), paths, revision.id]);
+    await ds.query(`UPDATE persona_revisions SET snapshot = ${pg ? '$1' : '?'}, "fieldPaths" = ${pg ? '$2' : '?'} WHERE "personaId" = ${pg ? '$3' : '?'} AND version = ${pg ? '$4' : '?'}`, [
+      JSON.stringify(toPlain(fromRevision)),
+      paths,
+      revision.personaId,
+      revision.version,
+    ]);
     await ds.query(`UPDATE personas SET "storedFieldPaths" = ${pg ? '$1' : '?'} WHERE id = ${pg ? '$2' : '?'}`, [paths, id]);
     const [fromRows] = await findPersonasByIds(ds.manager, [id]);
     return { fromRevision, fromRows, revision };

@@ -153,7 +153,7 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
 
   it('keys child rows by persona and position: every child kept in order, positions repeated by hand renumbered, tags kept', async () => {
     const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
-    const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('ChildKeys')));
+    const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('CompactRows')));
     const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
     const pg = old.options.type === 'postgres';
     const marks = (n: number) => Array.from({ length: n }, (_, i) => (pg ? `$${i + 1}` : '?')).join(', ');

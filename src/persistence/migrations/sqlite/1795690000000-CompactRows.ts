@@ -31,10 +31,11 @@ const CHILD_TABLES = [
  * are stored together in key order, and the id, its index, the separate unique index and the
  * rowid go (docs/scaling.md, "Storage"). Positions are renumbered 0… per persona in their current
  * order, so rows written by hand with a repeated position get a definite order. `persona_tags`
- * becomes `WITHOUT ROWID` too.
+ * becomes `WITHOUT ROWID` too, and revisions are keyed by their persona and version (unique
+ * already) in a `WITHOUT ROWID` table instead of by an id.
  */
-export class ChildKeys1795690000000 implements MigrationInterface {
-  name = 'ChildKeys1795690000000';
+export class CompactRows1795690000000 implements MigrationInterface {
+  name = 'CompactRows1795690000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     for (const { table, columns, names, fk, unique } of CHILD_TABLES) {
@@ -57,9 +58,24 @@ export class ChildKeys1795690000000 implements MigrationInterface {
     await queryRunner.query(`DROP TABLE "persona_tags"`);
     await queryRunner.query(`ALTER TABLE "temporary_persona_tags" RENAME TO "persona_tags"`);
     await queryRunner.query(`CREATE INDEX "IDX_db7407d0a37bf25efbcc1d344b" ON "persona_tags" ("tag", "personaId") `);
+    await queryRunner.query(
+      `CREATE TABLE "temporary_persona_revisions" ("personaId" varchar NOT NULL, "version" integer NOT NULL, "changedBy" varchar(255) NOT NULL, "changedAt" datetime NOT NULL DEFAULT (datetime('now')), "snapshot" text NOT NULL, "fieldPaths" text NOT NULL, "wasPublic" boolean NOT NULL DEFAULT (0), "message" varchar(500), CONSTRAINT "FK_00119b863a0e8f0417f891edf30" FOREIGN KEY ("personaId") REFERENCES "personas" ("id") ON DELETE CASCADE ON UPDATE NO ACTION, PRIMARY KEY ("personaId", "version")) WITHOUT ROWID`,
+    );
+    await queryRunner.query(`INSERT INTO "temporary_persona_revisions" ("personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths", "wasPublic", "message") SELECT "personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths", "wasPublic", "message" FROM "persona_revisions"`);
+    await queryRunner.query(`DROP INDEX "IDX_e015fc1323ddfe284623703303"`);
+    await queryRunner.query(`DROP TABLE "persona_revisions"`);
+    await queryRunner.query(`ALTER TABLE "temporary_persona_revisions" RENAME TO "persona_revisions"`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `CREATE TABLE "temporary_persona_revisions" ("id" varchar PRIMARY KEY NOT NULL, "personaId" varchar NOT NULL, "version" integer NOT NULL, "changedBy" varchar(255) NOT NULL, "changedAt" datetime NOT NULL DEFAULT (datetime('now')), "snapshot" text NOT NULL, "fieldPaths" text NOT NULL, "wasPublic" boolean NOT NULL DEFAULT (0), "message" varchar(500), CONSTRAINT "FK_00119b863a0e8f0417f891edf30" FOREIGN KEY ("personaId") REFERENCES "personas" ("id") ON DELETE CASCADE ON UPDATE NO ACTION)`,
+    );
+    const revisionId = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`;
+    await queryRunner.query(`INSERT INTO "temporary_persona_revisions" ("id", "personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths", "wasPublic", "message") SELECT ${revisionId}, "personaId", "version", "changedBy", "changedAt", "snapshot", "fieldPaths", "wasPublic", "message" FROM "persona_revisions"`);
+    await queryRunner.query(`DROP TABLE "persona_revisions"`);
+    await queryRunner.query(`ALTER TABLE "temporary_persona_revisions" RENAME TO "persona_revisions"`);
+    await queryRunner.query(`CREATE UNIQUE INDEX "IDX_e015fc1323ddfe284623703303" ON "persona_revisions" ("personaId", "version") `);
     for (const { table, columns, names, fk, unique } of CHILD_TABLES) {
       const list = names.map((n) => `"${n}"`).join(', ');
       await queryRunner.query(

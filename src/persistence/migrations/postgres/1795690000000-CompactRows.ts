@@ -12,9 +12,10 @@ const CHILD_TABLES = [
  * (unique already) instead of an id of their own: the id column, its index and the separate
  * unique index go (docs/scaling.md, "Storage"). Positions are renumbered 0… per persona in their
  * current order, so rows written by hand with a repeated position get a definite order.
+ * Revisions are keyed by their persona and version (unique already) instead of an id.
  */
-export class ChildKeys1795690000000 implements MigrationInterface {
-  name = 'ChildKeys1795690000000';
+export class CompactRows1795690000000 implements MigrationInterface {
+  name = 'CompactRows1795690000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
     for (const { table, oldKey, newKey, unique } of CHILD_TABLES) {
@@ -27,9 +28,18 @@ export class ChildKeys1795690000000 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE "${table}" ADD CONSTRAINT "${newKey}" PRIMARY KEY ("personaId", "name")`);
       await queryRunner.query(`ALTER TABLE "${table}" ALTER COLUMN "position" DROP DEFAULT`);
     }
+    await queryRunner.query(`DROP INDEX "public"."IDX_e015fc1323ddfe284623703303"`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" DROP CONSTRAINT "PK_6598926352247c8f0b0c80d8e90"`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" DROP COLUMN "id"`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" ADD CONSTRAINT "PK_e015fc1323ddfe2846237033033" PRIMARY KEY ("personaId", "version")`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE "persona_revisions" DROP CONSTRAINT "PK_e015fc1323ddfe2846237033033"`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" ADD "id" uuid NOT NULL DEFAULT gen_random_uuid()`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" ALTER COLUMN "id" DROP DEFAULT`);
+    await queryRunner.query(`ALTER TABLE "persona_revisions" ADD CONSTRAINT "PK_6598926352247c8f0b0c80d8e90" PRIMARY KEY ("id")`);
+    await queryRunner.query(`CREATE UNIQUE INDEX "IDX_e015fc1323ddfe284623703303" ON "persona_revisions" ("personaId", "version") `);
     for (const { table, oldKey, newKey, unique } of CHILD_TABLES) {
       await queryRunner.query(`ALTER TABLE "${table}" ALTER COLUMN "position" SET DEFAULT '0'`);
       await queryRunner.query(`ALTER TABLE "${table}" DROP CONSTRAINT "${newKey}"`);
