@@ -193,42 +193,42 @@ const rowOnly = new WeakMap<object, { name: string; column: string; convert: (va
 /**
  * What a revision stores of a persona (see `PersonaRevision.snapshot`): the fields its author
  * set, as `toPlain(p, { excludeUnset: true })` gives them (so the keys present are the fields
- * set, and the defaults come back from the classes), with the fields the store keeps. About half
- * the whole `toPlain` form, and no list of field paths beside it. The revision of the current
+ * set, and the defaults come back from the classes), with `createdAt`; the id, version and
+ * `updatedAt` are the revision's own `personaId`, `version` and `changedAt`. About half the
+ * whole `toPlain` form, and no list of field paths beside it. The revision of the current
  * version is also what lists and lookups build the persona from.
  */
 export function revisionSnapshotOf(persona: PersonaConfiguration): Record<string, unknown> {
   const plain = toPlain(persona, { excludeUnset: true });
-  const p = persona as unknown as Record<string, unknown>;
-  for (const key of ROW_ONLY) {
-    const value = p[key];
-    if (value !== undefined && value !== null) plain[key] = value instanceof Date ? value.toISOString() : value;
-  }
+  for (const key of ROW_ONLY) delete plain[key];
+  if (persona.createdAt) plain.createdAt = persona.createdAt.toISOString();
   return plain;
 }
 
+/** A revision as {@link personaOfRevision} reads it. */
+export type RevisionRow = { personaId: string; version: number; changedAt: Date; snapshot: Record<string, unknown>; fieldPaths: string[] };
+
 /** The persona a revision holds, either form (what it set included). Not validated again: only the store writes revisions. */
-export function personaOfRevision(revision: { snapshot: Record<string, unknown>; fieldPaths: string[] }): PersonaConfiguration {
+export function personaOfRevision(revision: RevisionRow): PersonaConfiguration {
   if (revision.fieldPaths.length) {
     const persona = fromJSON(PersonaConfiguration, revision.snapshot);
     restoreFieldPaths(persona, revision.fieldPaths);
     return persona;
   }
   const plain = { ...revision.snapshot };
-  const kept: Record<string, unknown> = {};
-  for (const key of ['id', 'version', 'createdAt', 'updatedAt'] as const) {
-    if (plain[key] === undefined) continue;
-    kept[key] = key === 'createdAt' || key === 'updatedAt' ? new Date(plain[key] as string) : plain[key];
-    delete plain[key];
-  }
+  const createdAt = typeof plain.createdAt === 'string' ? new Date(plain.createdAt) : undefined;
+  for (const key of ROW_ONLY) delete plain[key];
   const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
   prepare(persona, plain);
-  Object.assign(persona, kept);
+  persona.id = revision.personaId;
+  persona.version = revision.version;
+  if (createdAt) persona.createdAt = createdAt;
+  persona.updatedAt = revision.changedAt;
   return persona;
 }
 
 /** The whole `toPlain` form of a revision, either form. */
-export function snapshotOfRevision(revision: { snapshot: Record<string, unknown>; fieldPaths: string[] }): Record<string, unknown> {
+export function snapshotOfRevision(revision: RevisionRow): Record<string, unknown> {
   return revision.fieldPaths.length ? revision.snapshot : toPlain(personaOfRevision(revision));
 }
 

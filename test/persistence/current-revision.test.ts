@@ -51,7 +51,8 @@ describeEachEngine('personas read from the revision of their current version', (
         expect(entry.snapshot).toEqual(toPlain(created));
         const { fromRevision, fromRows, revision } = await bothWays(created.id as string);
         expect(revision.fieldPaths).toEqual([]);
-        expect(revision.snapshot).toEqual({ ...toPlain(created, { excludeUnset: true }), id: created.id, version: 1, createdAt: created.createdAt?.toISOString(), updatedAt: created.updatedAt?.toISOString() });
+        // The id, version and updatedAt are the revision's own columns.
+        expect(revision.snapshot).toEqual({ ...toPlain(created, { excludeUnset: true }), createdAt: created.createdAt?.toISOString() });
         expect(observed(personaOfRevision(revision))).toEqual(observed(created));
         expect(observed(fromRevision)).toEqual(observed(created));
         expect(observed(fromRows)).toEqual(observed(created));
