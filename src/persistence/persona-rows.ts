@@ -232,12 +232,25 @@ export function snapshotOfRevision(revision: RevisionRow): Record<string, unknow
   return revision.fieldPaths.length ? revision.snapshot : toPlain(personaOfRevision(revision));
 }
 
-const UTC_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,3})?$/;
-/** A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC), or undefined for any other shape. */
+/** A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC), or undefined for any other shape (read field by field: `new Date(text)` cost 1.7 µs). */
 function utcText(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || !UTC_TEXT.test(value)) return undefined;
-  const date = new Date(`${value.replace(' ', 'T')}Z`);
-  return Number.isNaN(date.getTime()) ? undefined : date;
+  if (typeof value !== 'string' || value.length < 19 || value.length > 23 || value[4] !== '-' || value[7] !== '-' || value[10] !== ' ' || value[13] !== ':' || value[16] !== ':') return undefined;
+  const n = (from: number, to: number) => {
+    let out = 0;
+    for (let i = from; i < to; i++) {
+      const d = value.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) return NaN;
+      out = out * 10 + d;
+    }
+    return out;
+  };
+  let ms = 0;
+  if (value.length > 19) {
+    if (value[19] !== '.' || value.length === 20) return undefined;
+    ms = n(20, value.length) * 10 ** (23 - value.length);
+  }
+  const time = Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19), ms);
+  return Number.isNaN(time) ? undefined : new Date(time);
 }
 
 /**

@@ -250,7 +250,7 @@ export class PersonaStore {
       const select = [...new Set(['id', key, 'version', 'createdAt', 'updatedAt'])].map((name) => `p.${name}`);
       const joinRevision = (qb: SelectQueryBuilder<PersonaConfiguration>) =>
         qb.leftJoin(PersonaRevision, 'r', 'r.personaId = p.id AND r.version = p.version').addSelect('r.snapshot', DOCUMENT_ROW.snapshot).addSelect('r.fieldPaths', DOCUMENT_ROW.fieldPaths);
-      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true, page: joinRevision });
+      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true, page: joinRevision, shape: 'persona page with its current revision' });
       const items = (await personasOfDocumentRows(manager, rows as unknown as Record<string, unknown>[])).filter((p): p is PersonaConfiguration => !!p);
       return total === null ? { items, total: null, nextCursor } : { items, total, nextCursor };
     });
