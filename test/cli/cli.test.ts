@@ -220,12 +220,11 @@ describe('persona import', () => {
       .prepare(
         `SELECT p.id,
            (SELECT COUNT(*) FROM persona_traits t WHERE t."personaId" = p.id) AS traits,
-           (SELECT COUNT(*) FROM persona_revisions r WHERE r."personaId" = p.id) AS revisions,
-           (SELECT COUNT(*) FROM persona_metrics m WHERE m."personaId" = p.id) AS metrics
+           (SELECT COUNT(*) FROM persona_revisions r WHERE r."personaId" = p.id) AS revisions
          FROM personas p`,
       )
-      .all() as { traits: number; revisions: number; metrics: number }[];
-    for (const row of rows) expect(row).toMatchObject({ traits: 3, revisions: 1, metrics: 1 });
+      .all() as { traits: number; revisions: number }[];
+    for (const row of rows) expect(row).toMatchObject({ traits: 3, revisions: 1 });
     expect(personas % 25).toBe(0);
     expect((reader.prepare('SELECT COUNT(*) AS n FROM persona_traits').get() as { n: number }).n).toBe(personas * 3);
     reader.close();
