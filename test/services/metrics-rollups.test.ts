@@ -71,6 +71,7 @@ describeEachEngine('metrics rollups', (ctx) => {
   it('p95 computed in SQL from the bins follows the same rule as p95FromBins, whatever the latencies (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 86_400_000 }), { minLength: 1, maxLength: 60 }), async (latencies) => {
+        await metrics.flush();
         await ctx.ds.query('DELETE FROM persona_metric_rollups');
         await ctx.ds.query('DELETE FROM persona_latency_bins');
         await metrics.recordInteractions(latencies.map((latencyMs) => ({ personaId: a, success: true, latencyMs })));

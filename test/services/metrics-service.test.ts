@@ -149,8 +149,9 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
   let personaId: string;
   const ph = (n: number) => (ctx.engine === 'postgres' ? `$${n}` : '?');
 
-  /** Everything a refused event must leave alone: the counters (with derived figures) and the log. */
+  /** Everything a refused event must leave alone: the counters (with derived figures) and the log (pending events folded into it first). */
   async function snapshot(id = personaId) {
+    await metrics.flush();
     const [{ n }] = await ctx.ds.query(`SELECT COUNT(*) AS n FROM persona_interactions WHERE "personaId" = ${ph(1)}`, [id]);
     return { metrics: toPlain(await metrics.get(id)), log: Number(n) };
   }
@@ -257,6 +258,7 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
       p95ResponseTimeMs: 86_400_000,
     });
     expect(m.lastInteractionAt?.getTime()).toBe(new Date(now + 4 * MINUTE).getTime());
+    await metrics.flush(); // the pending events into the log, read below
     const rows: { latencyMs: unknown }[] = await ctx.ds.query('SELECT "latencyMs" FROM persona_interactions ORDER BY "latencyMs"');
     const latencies = rows.map((r) => Number(r.latencyMs));
     expect(latencies).toEqual([0, 0, 0, 86_400_000, 86_400_000]); // -0 is 0, 86,399,999.6 rounds to the bound, 0.4 to 0
