@@ -544,7 +544,12 @@ export class MetricsService {
     for (const group of groups) if (typeof group.personaId !== 'string' || !looksLikeId(group.personaId)) throw new PersonaNotFoundError(shownId(group.personaId));
     if (this.postgres) await this.writePostgres(groups, actor);
     else await inSqliteConnection(this.dataSource, (connection) => groups.forEach((group) => this.writeSqlite(connection, group, actor)));
-    folderOf(this.dataSource).written(groups.reduce((n, g) => n + g.events.length, 0));
+    const events = groups.reduce((n, g) => n + g.events.length, 0);
+    const folder = folderOf(this.dataSource);
+    folder.written(events);
+    // A large batch (a bulk load, an import) waits for its fold, as it waited for its rollups
+    // before: reads are fastest with few rows pending. A single event never waits.
+    if (events >= FOLD_EVERY) await folder.drain();
   }
 
   private async writePostgres(groups: Group[], actor: Actor | undefined): Promise<void> {
@@ -829,6 +834,8 @@ const FOLD_EVERY = 256;
 const FOLD_AFTER_MS = 100;
 /** Pending rows one fold statement moves at most (a fold repeats while it moves this many). */
 const FOLD_CHUNK = 5000;
+/** PostgreSQL: the background fold vacuums the pending table after moving this many rows. */
+const VACUUM_EVERY = 20_000;
 
 /** Thrown inside the fast batch transaction when only the counter bound refused: it rolls back, and the exact path runs. */
 const NEAR_LIMIT = Symbol('near the counter limit');
@@ -894,6 +901,7 @@ class Folder {
   private unfolded = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
+  private movedSinceVacuum = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -920,6 +928,11 @@ class Folder {
       });
   }
 
+  /** Waits until no fold runs (one that starts meanwhile included). */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** Forgets what is due (a flush folds it) and waits for a running round. */
   async settle(): Promise<void> {
     this.cancel();
@@ -934,9 +947,21 @@ class Folder {
 
   private async loop(): Promise<void> {
     const ds = this.dataSource;
-    for (let round = 0; round < 1000 && ds.isInitialized; round++) {
-      const { locked, moved } = ds.options.type === 'postgres' ? await foldRound(ds.manager) : await inTransaction(ds, (manager) => foldRound(manager));
-      if (!locked || moved < FOLD_CHUNK) return;
+    const postgres = ds.options.type === 'postgres';
+    try {
+      for (let round = 0; round < 1000 && ds.isInitialized; round++) {
+        const { locked, moved } = postgres ? await foldRound(ds.manager) : await inTransaction(ds, (manager) => foldRound(manager));
+        this.movedSinceVacuum += moved;
+        if (!locked || moved < FOLD_CHUNK) return;
+      }
+    } finally {
+      // PostgreSQL: the folded rows leave dead index entries that every writer's bound and every
+      // read of the pending rows would step over until autovacuum comes (up to a minute): vacuum
+      // the small table now and then (without the right to, autovacuum alone does it).
+      if (postgres && this.movedSinceVacuum >= VACUUM_EVERY && ds.isInitialized) {
+        this.movedSinceVacuum = 0;
+        await ds.query('VACUUM persona_metric_pending').catch(() => undefined);
+      }
     }
   }
 }
