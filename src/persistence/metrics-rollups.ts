@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import type { SqliteConnection } from './transaction';
 
 /**
  * The SQL behind `MetricsService`: per-bucket rollups (persona × version × hour, day and all
@@ -238,36 +239,53 @@ export async function lockFold(manager: EntityManager): Promise<void> {
  * the bins, then deleted. Returns how many rows it moved.
  */
 export async function foldSqlite(manager: EntityManager, limit: number, personaId?: string): Promise<number> {
-  const only = personaId === undefined ? '' : ' AND x."personaId" = ?';
-  const scope = (params: unknown[]) => (personaId === undefined ? params : [...params, personaId]);
-  const [head] = await manager.query(
-    `SELECT COUNT(*) AS n, MAX(s.seq) AS m FROM (SELECT x.seq FROM persona_metric_pending x WHERE 1 = 1${only} ORDER BY x.seq LIMIT ?) s`,
-    scope([]).concat([limit]),
-  );
+  const plan = sqliteFoldPlan(limit, personaId);
+  const [head] = await manager.query(...plan.head);
   const moved = Number(head?.n ?? 0);
   if (!moved) return 0;
-  const upTo = head.m;
+  for (const [sql, params] of plan.steps(head.m)) await manager.query(sql, params);
+  return moved;
+}
+
+/** {@link foldSqlite} on the connection itself, inside `inSqliteConnection` (the background fold). */
+export function foldSqliteNow(connection: SqliteConnection, limit: number): number {
+  const plan = sqliteFoldPlan(limit);
+  const head = connection.statement(plan.head[0]).get(...plan.head[1]) as { n: number; m: unknown } | undefined;
+  const moved = Number(head?.n ?? 0);
+  if (!moved) return 0;
+  for (const [sql, params] of plan.steps(head!.m)) connection.statement(sql).run(...params);
+  return moved;
+}
+
+/** The statements of a SQLite fold: the last seq it takes (and how many rows), then what it runs up to that seq. */
+function sqliteFoldPlan(limit: number, personaId?: string): { head: [string, unknown[]]; steps: (upTo: unknown) => [string, unknown[]][] } {
+  const only = personaId === undefined ? '' : ' AND x."personaId" = ?';
+  const scope = (params: unknown[]) => (personaId === undefined ? params : [...params, personaId]);
   const from = `persona_metric_pending x JOIN personas pe ON pe.id = x."personaId"`;
   const where = `x.seq <= ?${only}`;
-  await manager.query(`INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')}) SELECT ${LOG_COLUMNS.map((c) => `x.${q(c)}`).join(', ')} FROM ${from} WHERE ${where} ORDER BY x.seq`, scope([upTo]));
   const grains = `(SELECT ${GRAIN.total} AS grain UNION ALL SELECT ${GRAIN.day} UNION ALL SELECT ${GRAIN.hour}) g`;
   const bucket = `CASE g.grain WHEN ${GRAIN.total} THEN ${bucketSql(false, 'x.at', GRAIN.total)} WHEN ${GRAIN.day} THEN ${bucketSql(false, 'x.at', GRAIN.day)} ELSE ${bucketSql(false, 'x.at', GRAIN.hour)} END`;
-  await manager.query(
-    `INSERT INTO persona_metric_rollups (${ROLLUP_COLUMNS.map(q).join(', ')})
-     SELECT x."personaId", x.version, g.grain, ${bucket}, 0, ${pendingCountersSql('x').map((c) => `SUM(${c})`).join(', ')}, MAX(x.at)
-       FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version ORDER BY x."personaId", g.grain, 4, x.version
-     ${rollupUpdate(false)}`,
-    scope([upTo]),
-  );
-  await manager.query(
-    `INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
-     SELECT x."personaId", x.version, g.grain, ${bucket}, ${latencyBinSql('x."latencyMs"')}, 0, COUNT(*), MAX(x."latencyMs")
-       FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version, 5 ORDER BY x."personaId", g.grain, 4, x.version, 5
-     ${binUpdate(false)}`,
-    scope([upTo]),
-  );
-  await manager.query(`DELETE FROM persona_metric_pending WHERE seq <= ?${only.replace('x.', '')}`, scope([upTo]));
-  return moved;
+  return {
+    head: [`SELECT COUNT(*) AS n, MAX(s.seq) AS m FROM (SELECT x.seq FROM persona_metric_pending x WHERE 1 = 1${only} ORDER BY x.seq LIMIT ?) s`, scope([]).concat([limit])],
+    steps: (upTo) => [
+      [`INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')}) SELECT ${LOG_COLUMNS.map((c) => `x.${q(c)}`).join(', ')} FROM ${from} WHERE ${where} ORDER BY x.seq`, scope([upTo])],
+      [
+        `INSERT INTO persona_metric_rollups (${ROLLUP_COLUMNS.map(q).join(', ')})
+         SELECT x."personaId", x.version, g.grain, ${bucket}, 0, ${pendingCountersSql('x').map((c) => `SUM(${c})`).join(', ')}, MAX(x.at)
+           FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version ORDER BY x."personaId", g.grain, 4, x.version
+         ${rollupUpdate(false)}`,
+        scope([upTo]),
+      ],
+      [
+        `INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
+         SELECT x."personaId", x.version, g.grain, ${bucket}, ${latencyBinSql('x."latencyMs"')}, 0, COUNT(*), MAX(x."latencyMs")
+           FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version, 5 ORDER BY x."personaId", g.grain, 4, x.version, 5
+         ${binUpdate(false)}`,
+        scope([upTo]),
+      ],
+      [`DELETE FROM persona_metric_pending WHERE seq <= ?${only.replace('x.', '')}`, scope([upTo])],
+    ],
+  };
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   EVENT_MAX,
   foldPostgresSql,
   foldSqlite,
+  foldSqliteNow,
   GRAIN,
   latencyBinSql,
   lockFold,
@@ -543,7 +544,7 @@ export class MetricsService {
   private async write(groups: Group[], actor: Actor | undefined): Promise<void> {
     for (const group of groups) if (typeof group.personaId !== 'string' || !looksLikeId(group.personaId)) throw new PersonaNotFoundError(shownId(group.personaId));
     if (this.postgres) await this.writePostgres(groups, actor);
-    else await inSqliteConnection(this.dataSource, (connection) => groups.forEach((group) => this.writeSqlite(connection, group, actor)));
+    else await sqliteWriterOf(this.dataSource).write((connection) => groups.forEach((group) => this.writeSqlite(connection, group, actor)));
     const events = groups.reduce((n, g) => n + g.events.length, 0);
     const folder = folderOf(this.dataSource);
     folder.written(events);
@@ -950,7 +951,7 @@ class Folder {
     const postgres = ds.options.type === 'postgres';
     try {
       for (let round = 0; round < 1000 && ds.isInitialized; round++) {
-        const { locked, moved } = postgres ? await foldRound(ds.manager) : await inTransaction(ds, (manager) => foldRound(manager));
+        const { locked, moved } = postgres ? await foldRound(ds.manager) : { locked: true, moved: await inSqliteConnection(ds, (connection) => foldSqliteNow(connection, FOLD_CHUNK)) };
         this.movedSinceVacuum += moved;
         if (!locked || moved < FOLD_CHUNK) return;
       }
@@ -964,6 +965,57 @@ class Folder {
       }
     }
   }
+}
+
+/**
+ * SQLite: the writes waiting for the connection, committed together (group commit): each in a
+ * savepoint of one transaction, so a refused one changes nothing and the others still commit; a
+ * commit per event was most of an event's cost. Writes wait only for the ones queued before them.
+ */
+class SqliteWriter {
+  private waiting: { work: (connection: SqliteConnection) => void; done: (error?: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  write(work: (connection: SqliteConnection) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ work, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      const outcomes: [(error?: unknown) => void, unknown][] = [];
+      inSqliteConnection(this.dataSource, (connection) => {
+        this.scheduled = false;
+        const batch = this.waiting.splice(0);
+        for (const { work: one, done } of batch) {
+          connection.statement('SAVEPOINT metrics_write').run();
+          try {
+            one(connection);
+            connection.statement('RELEASE metrics_write').run();
+            outcomes.push([done, undefined]);
+          } catch (error) {
+            connection.statement('ROLLBACK TO metrics_write').run();
+            connection.statement('RELEASE metrics_write').run();
+            outcomes.push([done, asStorageError(error)]);
+          }
+        }
+      }).then(
+        () => outcomes.forEach(([done, error]) => done(error)),
+        (error) => {
+          this.scheduled = false;
+          for (const [done] of outcomes) done(error);
+          for (const { done } of this.waiting.splice(0)) done(error);
+        },
+      );
+    });
+  }
+}
+
+const sqliteWriters = new WeakMap<DataSource, SqliteWriter>();
+function sqliteWriterOf(dataSource: DataSource): SqliteWriter {
+  let writer = sqliteWriters.get(dataSource);
+  if (!writer) sqliteWriters.set(dataSource, (writer = new SqliteWriter(dataSource)));
+  return writer;
 }
 
 const folders = new WeakMap<DataSource, Folder>();
