@@ -9,8 +9,6 @@ import type { SqliteConnection } from './transaction';
 
 /** Bucket sizes of the rollups: all time (bucketAt = the epoch), a UTC day, a UTC hour. */
 export const GRAIN = { total: 0, day: 1, hour: 2 } as const;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 /** Accepted and ignored since the fold (see {@link foldPostgresSql}): every rollup row is shard 0. */
 export const DEFAULT_SHARDS = 16;

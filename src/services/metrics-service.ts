@@ -1045,12 +1045,3 @@ function versionsIn(alias: string, versions: readonly number[]): string {
   const safe = versions.filter((v) => Number.isSafeInteger(v));
   return safe.length ? `${alias}.version IN (${safe.join(', ')})` : '1 = 0';
 }
-
-/** Runs a query outside a transaction, turning a driver's error into a typed one. */
-async function guardedQuery<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw asStorageError(error);
-  }
-}
