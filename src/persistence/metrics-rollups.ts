@@ -2,9 +2,11 @@ import { EntityManager } from 'typeorm';
 import type { SqliteConnection } from './transaction';
 
 /**
- * The SQL behind `MetricsService`: per-bucket rollups (persona × version × hour, day and all
- * time, each in one of `shards` rows) and their latency histograms, written with the event, and
- * rebuilt from the log by `recompute`. docs/scaling.md says why it is shaped this way.
+ * The SQL behind `MetricsService`: the write (one pending row per event, see
+ * {@link POSTGRES_RECORD_SQL}), the fold that moves pending rows into the log and the per-bucket
+ * rollups (persona × version × hour, day and all time) and their latency histograms
+ * ({@link foldPostgresSql}, {@link foldSqlite}), and the rebuild from the log by `recompute`.
+ * docs/scaling.md says why it is shaped this way.
  */
 
 /** Bucket sizes of the rollups: all time (bucketAt = the epoch), a UTC day, a UTC hour. */

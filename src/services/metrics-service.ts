@@ -279,7 +279,8 @@ type Group = { personaId: string; events: CheckedEvent[]; paths: (path: string) 
  * Every method takes the acting {@link Actor} last. With an actor, reading needs read access (a
  * persona the actor may not read is a PersonaNotFoundError, exactly like a missing one);
  * recording needs, besides read access, the owner, an admin or the role `metrics:write`;
- * `recompute` needs the owner or an admin (AccessDeniedError otherwise); `pruneLog` an admin.
+ * `recompute` needs the owner or an admin (AccessDeniedError otherwise); `pruneLog` and `flush`
+ * an admin.
  * **Without an actor no access check is made at all:** omit it only in trusted in-process code
  * (a job that records what its own runtime served), never with anything a user sent.
  *
@@ -332,7 +333,9 @@ export class MetricsService {
   /**
    * Records up to {@link MAX_INTERACTION_BATCH} events, of one persona or many, in one
    * transaction: all of them or, on the first refusal, none. Issues are named `[i].field`. The
-   * same rules and errors as {@link recordInteraction}, per event.
+   * same rules and errors as {@link recordInteraction}, per event. A batch of 256 events or more
+   * returns only after a fold has moved it into the log and the rollups (a bulk load leaves few
+   * rows pending for the reads after it).
    */
   async recordInteractions(events: PersonaInteractionEvent[], actor?: Actor): Promise<void> {
     if (actor !== undefined) assertActor(actor);
@@ -383,7 +386,9 @@ export class MetricsService {
 
   /**
    * Rebuilds the persona's rollups from the interaction log, in one transaction, and returns the
-   * totals. Hours whose log `pruneLog` removed keep their rollups; every other hour, and every
+   * totals. It first folds the persona's pending events into the log and the rollups, holding the
+   * fold lock and the persona's metrics lock exclusively, so no fold runs and no event of the
+   * persona is recorded meanwhile, and the rebuild covers every event. Hours whose log `pruneLog` removed keep their rollups; every other hour, and every
    * day and all-time figure, is recomputed. Needs the owner or an admin when `actor` is given
    * (PersonaNotFoundError for a persona the actor may not read, AccessDeniedError for one it may
    * read but not change). Log rows outside today's event ranges (written before they were
