@@ -365,6 +365,33 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
       expect(after).toMatchObject({ log: 3, metrics: { totalInputTokens: MAX, totalInteractions: 3 } });
     });
 
+    it('a batch over two personas, one near the limit: exactly its headroom is accepted, a batch past it is refused whole and changes nothing', async () => {
+      const other = (await store.create({ name: 'Other', slug: 'other' }, actor)).id as string;
+      await seedCounter('totalInputTokens', String(MAX - 10));
+      // Pending rows count towards the limit whether folded or not: 4 tokens join the queue.
+      await metrics.recordInteraction(personaId, { success: true, latencyMs: 1, inputTokens: 4 });
+      const over = await metrics.recordInteraction(personaId, { success: true, latencyMs: 1, inputTokens: 7 }).catch((e) => e);
+      expect(over.issues).toContainEqual(expect.objectContaining({ path: 'inputTokens', constraint: 'counterLimit' }));
+      const before = await snapshot();
+      const refused = await metrics
+        .recordInteractions([
+          { personaId: other, success: true, latencyMs: 1, inputTokens: 5 },
+          { personaId, success: true, latencyMs: 1, inputTokens: 3 },
+          { personaId, success: true, latencyMs: 1, inputTokens: 4 },
+        ])
+        .catch((e) => e);
+      expect(refused).toBeInstanceOf(PersonaValidationError);
+      expect(refused.issues).toContainEqual(expect.objectContaining({ path: '[1].inputTokens', constraint: 'counterLimit' }));
+      expect(await snapshot()).toEqual(before);
+      expect((await metrics.get(other)).totalInteractions).toBe(0);
+      await metrics.recordInteractions([
+        { personaId: other, success: true, latencyMs: 1, inputTokens: 5 },
+        { personaId, success: true, latencyMs: 1, inputTokens: 6 },
+      ]);
+      expect((await metrics.get(personaId)).totalInputTokens).toBe(MAX);
+      expect((await metrics.get(other)).totalInputTokens).toBe(5);
+    });
+
     it('a counter already past the limit (written by hand) refuses growth with a typed error and reads as a number; recompute repairs it', async () => {
       await seedCounter('totalInputTokens', '9223372036854775807'); // 2^63 - 1, the most either engine stores
       expect(typeof (await metrics.get(personaId)).totalInputTokens).toBe('number');
