@@ -177,8 +177,10 @@ const FOLD_LOCK = 0x666f6c64;
  * stays below its limit, appends one pending row per event. It returns the persona's access fields
  * and version (no row: no such persona) and `written`, the rows appended (0: refused, the caller
  * says why). The counter check is a bound, not a sum: the folded all-time totals plus, for every
- * row that may be pending (at most the sequence's last value minus the smallest pending seq, plus
- * one), the most one event adds; so no writer scans the pending rows.
+ * row that may be pending, the most one event adds. The pending rows are counted by the room
+ * they could take: the table's pages times the most tuples a page holds (every row version,
+ * committed or not, lives in one of them), so no writer scans the queue; the background fold
+ * vacuums it to keep that bound small.
  *
  * Parameters: $1 persona id; $2 any actor may record (none given, or an admin); $3 the actor's
  * id; $4 the actor holds metrics:write; $5 the largest explicit version (0: none); $6 check the
@@ -190,7 +192,7 @@ export const POSTGRES_RECORD_SQL = `WITH lk AS (SELECT pg_advisory_xact_lock_sha
   p AS (SELECT pe.id, pe.version, pe."isPublic", pe."createdBy" FROM personas pe, lk WHERE pe.id = $1::uuid),
   t AS (SELECT ${ROLLUP_COUNTERS.map((c, i) => `COALESCE(SUM(r.${q(c)}), 0) AS c${i + 1}`).join(', ')}
           FROM persona_metric_rollups r WHERE r."personaId" = $1::uuid AND r.grain = ${GRAIN.total}),
-  w AS (SELECT LEAST(COALESCE((SELECT last_value FROM persona_metric_pending_seq) - MIN(x.seq) + 1, 0), 1000000000) AS n FROM persona_metric_pending x),
+  w AS (SELECT LEAST((pg_relation_size('persona_metric_pending') / bs + 1) * ((bs - 24) / 28), 1000000000) AS n FROM (SELECT current_setting('block_size')::bigint AS bs) z),
   ok AS (SELECT p.id, p.version FROM p, t, w
           WHERE ($2::boolean OR p."createdBy" = $3::text OR ($4::boolean AND p."isPublic")) AND $5::int <= p.version
             AND (NOT $6::boolean OR (${ROLLUP_COUNTERS.map((c, i) => `t.c${i + 1} + w.n * ${EVENT_MAX[c]} <= ($7::numeric[])[${i + 1}]`).join(' AND ')}))),
