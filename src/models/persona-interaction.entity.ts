@@ -4,7 +4,8 @@ import { bigintAsNumber } from '../validation/fields';
 
 /**
  * One recorded interaction: the log that `MetricsService.recompute` rebuilds the rollups from
- * (read by persona and time; `pruneLog` deletes by time). Reads never scan it.
+ * (read by persona and time; `pruneLog` deletes by time). Reads never scan it. Rows arrive through
+ * the fold, from `persona_metric_pending` (see PersonaMetricPending), under the id the writer chose.
  * `MetricsService` writes only events within `INTERACTION_LIMITS` (latency ≤ one day, tokens
  * ≤ 10,000,000, rating 1–5, `at` from 2000 to now + 5 minutes); rows outside them can only come
  * from older versions or from hand-written SQL, and recompute reads them at the nearest bound.

@@ -17,6 +17,7 @@ import { PersonaLabelMoveRow } from '../models/persona-label-move.entity';
 import { PersonaLabelPolicyRow } from '../models/persona-label-policy.entity';
 import { PersonaLatencyBin } from '../models/persona-latency-bin.entity';
 import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
+import { PersonaMetricPending } from '../models/persona-metric-pending.entity';
 import { PersonaMetricRollup } from '../models/persona-metric-rollup.entity';
 import { PersonaTagRow } from '../models/persona-tag.entity';
 
@@ -37,6 +38,7 @@ export const PERSONA_ENTITIES = [
   PersonaLatencyBin,
   PersonaLogHorizon,
   PersonaTagRow,
+  PersonaMetricPending,
 ] as const;
 
 /** The engines the library supports. */

@@ -1,31 +1,19 @@
 import { EntityManager } from 'typeorm';
-import { newId } from './ids';
+import type { SqliteConnection } from './transaction';
 
 /**
- * The SQL behind `MetricsService`: per-bucket rollups (persona × version × hour, day and all
- * time, each in one of `shards` rows) and their latency histograms, written with the event, and
- * rebuilt from the log by `recompute`. docs/scaling.md says why it is shaped this way.
+ * The SQL behind `MetricsService`: the write (one pending row per event, see
+ * {@link POSTGRES_RECORD_SQL}), the fold that moves pending rows into the log and the per-bucket
+ * rollups (persona × version × hour, day and all time) and their latency histograms
+ * ({@link foldPostgresSql}, {@link foldSqlite}), and the rebuild from the log by `recompute`.
+ * docs/scaling.md says why it is shaped this way.
  */
 
 /** Bucket sizes of the rollups: all time (bucketAt = the epoch), a UTC day, a UTC hour. */
 export const GRAIN = { total: 0, day: 1, hour: 2 } as const;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
-/**
- * Rows per bucket that writers spread over (chosen at random per write); readers sum them.
- * 16 measured best for the cost (docs/scaling.md): with 50 writers on one persona on PostgreSQL,
- * 1 shard gave 778 events/s (p99 336 ms), 4 gave 1,432 (195 ms), 16 gave 2,812 (76 ms), 32 gave
- * 3,364 (53 ms) against 779 (335 ms) for a log insert plus one counters row.
- */
+/** Accepted and ignored since the fold (see {@link foldPostgresSql}): every rollup row is shard 0. */
 export const DEFAULT_SHARDS = 16;
-
-/**
- * Histogram bins are spread over fewer rows than the counters (shard modulo 4): a bucket has up to
- * ~75 bins per version, and 16 shards of them made `series(hour, 7 days)` read 200,000 rows
- * (38 ms on PostgreSQL); 4 keep it near 50,000 while writers of one latency still spread.
- */
-export const BIN_SHARDS = 4;
 
 /** Events below this latency (ms) have a bin of their own: p95 is exact there. */
 const EXACT_BELOW = 32;
@@ -99,42 +87,6 @@ export function deltasOf(events: RollupEvent[]): RollupSums {
   return d;
 }
 
-type RollupRow = { version: number; grain: number; bucketAt: number; sums: RollupSums; lastAt: number };
-type BinRow = { version: number; grain: number; bucketAt: number; bin: number; count: number; maxMs: number };
-
-/** The rollup and bin rows a list of events adds to, summed per key (one write per key, as PostgreSQL's ON CONFLICT needs). */
-export function rollupRowsOf(events: RollupEvent[]): { rollups: RollupRow[]; bins: BinRow[] } {
-  const rollups = new Map<string, RollupRow>();
-  const bins = new Map<string, BinRow>();
-  for (const e of events) {
-    const t = e.at.getTime();
-    const buckets: [number, number][] = [
-      [GRAIN.total, 0],
-      [GRAIN.day, Math.floor(t / DAY_MS) * DAY_MS],
-      [GRAIN.hour, Math.floor(t / HOUR_MS) * HOUR_MS],
-    ];
-    const d = deltasOf([e]);
-    const bin = latencyBin(e.latencyMs);
-    for (const [grain, bucketAt] of buckets) {
-      const key = `${e.version}:${grain}:${bucketAt}`;
-      const row = rollups.get(key);
-      if (!row) rollups.set(key, { version: e.version, grain, bucketAt, sums: { ...d }, lastAt: t });
-      else {
-        for (const c of ROLLUP_COUNTERS) row.sums[c] += d[c];
-        row.lastAt = Math.max(row.lastAt, t);
-      }
-      const binKey = `${key}:${bin}`;
-      const b = bins.get(binKey);
-      if (!b) bins.set(binKey, { version: e.version, grain, bucketAt, bin, count: 1, maxMs: e.latencyMs });
-      else {
-        b.count += 1;
-        b.maxMs = Math.max(b.maxMs, e.latencyMs);
-      }
-    }
-  }
-  return { rollups: [...rollups.values()], bins: [...bins.values()] };
-}
-
 /** Dates as SQL parameters: PostgreSQL takes a Date; SQLite compares TypeORM's UTC text. */
 export function dateParam(postgres: boolean, date: Date): Date | string {
   if (postgres) return date;
@@ -184,95 +136,186 @@ function binUpdate(postgres: boolean): string {
   return `ON CONFLICT (${BIN_KEY}) DO UPDATE SET "count" = ${t}."count" + excluded."count", "maxMs" = ${postgres ? 'GREATEST' : 'MAX'}(${t}."maxMs", excluded."maxMs")`;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The pending queue and the fold
+
+/** The most one event adds to each counter (INTERACTION_LIMITS): what a pending row can weigh at most. */
+export const EVENT_MAX: RollupSums = { interactions: 1, successes: 1, inputTokens: 10_000_000, outputTokens: 10_000_000, latencySum: 86_400_000, ratingCount: 1, ratingSum: 5 };
+
+/** The columns of a pending row (see PersonaMetricPending), in insert order. */
+export const PENDING_COLUMNS = ['seq', ...LOG_COLUMNS];
+
 /**
- * PostgreSQL: the events of one persona (log rows, rollups, bins) in ONE statement, so it commits
- * on its own (autocommit: no other round trip) or inside the caller's transaction. Arrays through
- * `unnest` keep the statement text and its parameter count the same for any batch size. Nothing is
- * written when the persona is gone; the statement returns `found` = 0 then.
+ * The counters of one pending row, in {@link ROLLUP_COUNTERS} order, as SQL over alias `alias`:
+ * what a row adds to a rollup.
  */
-export function postgresWrite(personaId: string, events: RollupEvent[], shard: number): [string, unknown[]] {
-  const { rollups, bins } = rollupRowsOf(events);
-  const params: unknown[] = [personaId, METRICS_LOCK];
-  const arr = (values: unknown[], type: string) => {
-    params.push(values);
-    return `$${params.length}::${type}[]`;
-  };
-  const log = [
-    arr(events.map(() => newId()), 'uuid'),
-    arr(events.map((e) => e.version || null), 'int'),
-    arr(events.map((e) => e.success), 'boolean'),
-    arr(events.map((e) => e.latencyMs), 'bigint'),
-    arr(events.map((e) => e.inputTokens), 'bigint'),
-    arr(events.map((e) => e.outputTokens), 'bigint'),
-    arr(events.map((e) => e.rating), 'int'),
-    arr(events.map((e) => e.at.toISOString()), 'timestamptz'),
+export function pendingCountersSql(alias: string): string[] {
+  return [
+    '1',
+    `CASE WHEN ${alias}.success THEN 1 ELSE 0 END`,
+    `${alias}."inputTokens"`,
+    `${alias}."outputTokens"`,
+    `${alias}."latencyMs"`,
+    `CASE WHEN ${alias}.rating IS NULL THEN 0 ELSE 1 END`,
+    `COALESCE(${alias}.rating, 0)`,
   ];
-  const r = [
-    arr(rollups.map((x) => x.version), 'int'),
-    arr(rollups.map((x) => x.grain), 'smallint'),
-    arr(rollups.map((x) => new Date(x.bucketAt).toISOString()), 'timestamptz'),
-    ...ROLLUP_COUNTERS.map((c) => arr(rollups.map((x) => x.sums[c]), 'bigint')),
-    arr(rollups.map((x) => new Date(x.lastAt).toISOString()), 'timestamptz'),
-  ];
-  const b = [
-    arr(bins.map((x) => x.version), 'int'),
-    arr(bins.map((x) => x.grain), 'smallint'),
-    arr(bins.map((x) => new Date(x.bucketAt).toISOString()), 'timestamptz'),
-    arr(bins.map((x) => x.bin), 'int'),
-    arr(bins.map((x) => x.count), 'bigint'),
-    arr(bins.map((x) => x.maxMs), 'int'),
-  ];
-  params.push(shard);
-  const s = `$${params.length}::smallint`;
-  params.push(shard % BIN_SHARDS);
-  const bs = `$${params.length}::smallint`;
-  const sql = `WITH lk AS (SELECT pg_advisory_xact_lock_shared($2, hashtext($1)) AS l),
-  p AS (SELECT pe.id FROM personas pe, lk WHERE pe.id = $1::uuid FOR KEY SHARE OF pe),
-  l AS (INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')})
-        SELECT u.i, p.id, u.v, u.s, u.l, u.it, u.ot, u.r, u.a FROM p, unnest(${log.join(', ')}) AS u(i, v, s, l, it, ot, r, a)),
-  r AS (INSERT INTO persona_metric_rollups (${ROLLUP_COLUMNS.map(q).join(', ')})
-        SELECT p.id, u.v, u.g, u.b, ${s}, u.c1, u.c2, u.c3, u.c4, u.c5, u.c6, u.c7, u.la FROM p, unnest(${r.join(', ')}) AS u(v, g, b, c1, c2, c3, c4, c5, c6, c7, la)
-        ${rollupUpdate(true)}),
-  b AS (INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
-        SELECT p.id, u.v, u.g, u.b, u.bin, ${bs}, u.n, u.mx FROM p, unnest(${b.join(', ')}) AS u(v, g, b, bin, n, mx)
-        ${binUpdate(true)})
-  SELECT COUNT(*) AS found FROM p`;
-  return [sql, params];
 }
 
-/** SQLite: the same writes as {@link postgresWrite}, as multi-row statements in the caller's transaction (the persona is known to exist). */
-export async function sqliteWrite(manager: EntityManager, personaId: string, events: RollupEvent[], shard: number): Promise<void> {
-  const { rollups, bins } = rollupRowsOf(events);
-  const d = (ms: number | Date) => dateParam(false, new Date(ms));
-  const insert = async (table: string, columns: string[], rows: unknown[][], tail = '') => {
-    const per = Math.max(1, Math.floor(30_000 / columns.length));
-    for (let i = 0; i < rows.length; i += per) {
-      const part = rows.slice(i, i + per);
-      const marks = part.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
-      await manager.query(`INSERT INTO ${table} (${columns.map(q).join(', ')}) VALUES ${marks} ${tail}`, part.flat());
-    }
+/** The start of the bucket of a timestamp expression at a grain, as the rollups store `bucketAt`. */
+export function bucketSql(postgres: boolean, expr: string, grain: number): string {
+  if (grain === GRAIN.total) return postgres ? `TIMESTAMPTZ '1970-01-01T00:00:00Z'` : `'1970-01-01 00:00:00.000'`;
+  return truncSql(postgres, expr, grain === GRAIN.day ? 'day' : 'hour');
+}
+
+/** The advisory lock (PostgreSQL) that one fold at a time holds, and `recompute` too ("fold" as bytes). */
+const FOLD_LOCK = 0x666f6c64;
+
+/**
+ * PostgreSQL: the one statement that records the events of one persona, taking nothing but the
+ * persona's metrics lock shared (see {@link lockPersonaMetrics}): it reads the persona, and only
+ * when the actor may record on it, every explicit version exists and (with `$6`) every counter
+ * stays below its limit, appends one pending row per event. It returns the persona's access fields
+ * and version (no row: no such persona) and `written`, the rows appended (0: refused, the caller
+ * says why). The counter check is a bound, not a sum: the folded all-time totals plus, for every
+ * row that may be pending, the most one event adds. The pending rows are counted by the room
+ * they could take: the table's pages times the most tuples a page holds (every row version,
+ * committed or not, lives in one of them), so no writer scans the queue; the background fold
+ * vacuums it to keep that bound small.
+ *
+ * Parameters: $1 persona id; $2 any actor may record (none given, or an admin); $3 the actor's
+ * id; $4 the actor holds metrics:write; $5 the largest explicit version (0: none); $6 check the
+ * counters; $7 the 7 limits (what each counter may reach before the events: limit − their sum);
+ * $8–$15 the events as arrays: log ids, versions (null: the current one), success, latency,
+ * input and output tokens, rating, time.
+ */
+export const POSTGRES_RECORD_SQL = `WITH lk AS (SELECT pg_advisory_xact_lock_shared(${METRICS_LOCK}, hashtext($1)) AS l),
+  p AS (SELECT pe.id, pe.version, pe."isPublic", pe."createdBy" FROM personas pe, lk WHERE pe.id = $1::uuid),
+  t AS (SELECT ${ROLLUP_COUNTERS.map((c, i) => `COALESCE(SUM(r.${q(c)}), 0) AS c${i + 1}`).join(', ')}
+          FROM persona_metric_rollups r WHERE r."personaId" = $1::uuid AND r.grain = ${GRAIN.total}),
+  w AS (SELECT LEAST((pg_relation_size('persona_metric_pending') / bs + 1) * ((bs - 24) / 28), 1000000000) AS n FROM (SELECT current_setting('block_size')::bigint AS bs) z),
+  ok AS (SELECT p.id, p.version FROM p, t, w
+          WHERE ($2::boolean OR p."createdBy" = $3::text OR ($4::boolean AND p."isPublic")) AND $5::int <= p.version
+            AND (NOT $6::boolean OR (${ROLLUP_COUNTERS.map((c, i) => `t.c${i + 1} + w.n * ${EVENT_MAX[c]} <= ($7::numeric[])[${i + 1}]`).join(' AND ')}))),
+  ins AS (INSERT INTO persona_metric_pending (${PENDING_COLUMNS.map(q).join(', ')})
+          SELECT nextval('persona_metric_pending_seq'), u.i, ok.id, COALESCE(u.v, ok.version), u.s, u.l, u.it, u.ot, u.r, u.a
+            FROM ok, unnest($8::uuid[], $9::int[], $10::boolean[], $11::bigint[], $12::bigint[], $13::bigint[], $14::int[], $15::timestamptz[]) AS u(i, v, s, l, it, ot, r, a)
+          RETURNING 1)
+  SELECT p.version, p."isPublic", p."createdBy", (SELECT COUNT(*) FROM ins) AS written FROM p`;
+
+/**
+ * PostgreSQL: one fold, as ONE statement: when no other fold holds the fold lock (a try, never a
+ * wait; `recompute` and `flush` hold it already), it deletes the oldest `$1` pending rows (of
+ * persona `$2` only when given), and in the same statement appends them to the log and adds them
+ * to the hour, day and all-time rollups and histogram bins, keys in one order. Rows of a persona
+ * removed since are dropped. Returns `locked` (false: another fold runs) and `moved`.
+ */
+export function foldPostgresSql(onePersona: boolean): string {
+  const k = 'k';
+  const bucket = `CASE k.grain WHEN ${GRAIN.total} THEN ${bucketSql(true, 'e.at', GRAIN.total)} WHEN ${GRAIN.day} THEN ${bucketSql(true, 'e.at', GRAIN.day)} ELSE ${bucketSql(true, 'e.at', GRAIN.hour)} END`;
+  return `WITH lk AS (SELECT pg_try_advisory_xact_lock(${FOLD_LOCK}, 0) AS ok),
+  f AS (DELETE FROM persona_metric_pending d WHERE d.seq IN (
+          SELECT s.seq FROM persona_metric_pending s, lk WHERE lk.ok${onePersona ? ' AND s."personaId" = $2::uuid' : ''} ORDER BY s.seq LIMIT $1 FOR UPDATE OF s SKIP LOCKED)
+        RETURNING d.*),
+  e AS (SELECT f.* FROM f JOIN personas pe ON pe.id = f."personaId"),
+  l AS (INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')}) SELECT ${LOG_COLUMNS.map((c) => `e.${q(c)}`).join(', ')} FROM e ORDER BY e.seq),
+  ${k} AS (SELECT e.*, g.grain, ${bucket.replace(/k\.grain/g, 'g.grain')} AS b FROM e, (VALUES (${GRAIN.total}), (${GRAIN.day}), (${GRAIN.hour})) AS g(grain)),
+  r AS (INSERT INTO persona_metric_rollups (${ROLLUP_COLUMNS.map(q).join(', ')})
+        SELECT k."personaId", k.version, k.grain, k.b, 0, ${pendingCountersSql('k').map((x) => `SUM(${x})`).join(', ')}, MAX(k.at)
+          FROM k GROUP BY k."personaId", k.grain, k.b, k.version ORDER BY k."personaId", k.grain, k.b, k.version
+        ${rollupUpdate(true)}),
+  bn AS (INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
+        SELECT k."personaId", k.version, k.grain, k.b, ${latencyBinSql('k."latencyMs"')} AS bin, 0, COUNT(*), MAX(k."latencyMs")
+          FROM k GROUP BY k."personaId", k.grain, k.b, k.version, 5 ORDER BY k."personaId", k.grain, k.b, k.version, 5
+        ${binUpdate(true)})
+  SELECT (SELECT ok FROM lk) AS locked, (SELECT COUNT(*) FROM f) AS moved`;
+}
+
+/** PostgreSQL: waits for the fold lock, for the rest of the transaction (recompute, flush). */
+export async function lockFold(manager: EntityManager): Promise<void> {
+  if (manager.connection.options.type === 'postgres') await manager.query(`SELECT pg_advisory_xact_lock(${FOLD_LOCK}, 0)`);
+}
+
+/**
+ * SQLite: one fold in the caller's transaction (SQLite writers are one queue, so it is the only
+ * fold): the oldest `limit` pending rows (of one persona when given) into the log, the rollups and
+ * the bins, then deleted. Returns how many rows it moved.
+ */
+export async function foldSqlite(manager: EntityManager, limit: number, personaId?: string): Promise<number> {
+  const plan = sqliteFoldPlan(limit, personaId);
+  const [head] = await manager.query(...plan.head);
+  const moved = Number(head?.n ?? 0);
+  if (!moved) return 0;
+  for (const [sql, params] of plan.steps(head.m)) await manager.query(sql, params);
+  return moved;
+}
+
+/** {@link foldSqlite} on the connection itself, inside `inSqliteConnection` (the background fold). */
+export function foldSqliteNow(connection: SqliteConnection, limit: number): number {
+  const plan = sqliteFoldPlan(limit);
+  const head = connection.statement(plan.head[0]).get(...plan.head[1]) as { n: number; m: unknown } | undefined;
+  const moved = Number(head?.n ?? 0);
+  if (!moved) return 0;
+  for (const [sql, params] of plan.steps(head!.m)) connection.statement(sql).run(...params);
+  return moved;
+}
+
+/** The statements of a SQLite fold: the last seq it takes (and how many rows), then what it runs up to that seq. */
+function sqliteFoldPlan(limit: number, personaId?: string): { head: [string, unknown[]]; steps: (upTo: unknown) => [string, unknown[]][] } {
+  const only = personaId === undefined ? '' : ' AND x."personaId" = ?';
+  const scope = (params: unknown[]) => (personaId === undefined ? params : [...params, personaId]);
+  const from = `persona_metric_pending x JOIN personas pe ON pe.id = x."personaId"`;
+  const where = `x.seq <= ?${only}`;
+  const grains = `(SELECT ${GRAIN.total} AS grain UNION ALL SELECT ${GRAIN.day} UNION ALL SELECT ${GRAIN.hour}) g`;
+  const bucket = `CASE g.grain WHEN ${GRAIN.total} THEN ${bucketSql(false, 'x.at', GRAIN.total)} WHEN ${GRAIN.day} THEN ${bucketSql(false, 'x.at', GRAIN.day)} ELSE ${bucketSql(false, 'x.at', GRAIN.hour)} END`;
+  return {
+    head: [`SELECT COUNT(*) AS n, MAX(s.seq) AS m FROM (SELECT x.seq FROM persona_metric_pending x WHERE 1 = 1${only} ORDER BY x.seq LIMIT ?) s`, scope([]).concat([limit])],
+    steps: (upTo) => [
+      [`INSERT INTO persona_interactions (${LOG_COLUMNS.map(q).join(', ')}) SELECT ${LOG_COLUMNS.map((c) => `x.${q(c)}`).join(', ')} FROM ${from} WHERE ${where} ORDER BY x.seq`, scope([upTo])],
+      [
+        `INSERT INTO persona_metric_rollups (${ROLLUP_COLUMNS.map(q).join(', ')})
+         SELECT x."personaId", x.version, g.grain, ${bucket}, 0, ${pendingCountersSql('x').map((c) => `SUM(${c})`).join(', ')}, MAX(x.at)
+           FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version ORDER BY x."personaId", g.grain, 4, x.version
+         ${rollupUpdate(false)}`,
+        scope([upTo]),
+      ],
+      [
+        `INSERT INTO persona_latency_bins (${BIN_COLUMNS.map(q).join(', ')})
+         SELECT x."personaId", x.version, g.grain, ${bucket}, ${latencyBinSql('x."latencyMs"')}, 0, COUNT(*), MAX(x."latencyMs")
+           FROM ${from} CROSS JOIN ${grains} WHERE ${where} GROUP BY x."personaId", g.grain, 4, x.version, 5 ORDER BY x."personaId", g.grain, 4, x.version, 5
+         ${binUpdate(false)}`,
+        scope([upTo]),
+      ],
+      [`DELETE FROM persona_metric_pending WHERE seq <= ?${only.replace('x.', '')}`, scope([upTo])],
+    ],
   };
-  await insert(
-    'persona_interactions',
-    LOG_COLUMNS,
-    events.map((e) => [newId(), personaId, e.version || null, e.success ? 1 : 0, e.latencyMs, e.inputTokens, e.outputTokens, e.rating, d(e.at)]),
-  );
-  await insert(
-    'persona_metric_rollups',
-    ROLLUP_COLUMNS,
-    rollups.map((x) => [personaId, x.version, x.grain, d(x.bucketAt), shard, ...ROLLUP_COUNTERS.map((c) => x.sums[c]), d(x.lastAt)]),
-    rollupUpdate(false),
-  );
-  await insert(
-    'persona_latency_bins',
-    BIN_COLUMNS,
-    bins.map((x) => [personaId, x.version, x.grain, d(x.bucketAt), x.bin, shard % BIN_SHARDS, x.count, x.maxMs]),
-    binUpdate(false),
-  );
+}
+
+/**
+ * Moves every rollup and bin row of a shard other than 0 into shard 0 of its bucket (the
+ * migration to the fold: one folder at a time needs no shards). Sums past 2^63 − 1, reachable only
+ * by rows edited by hand, stop there.
+ */
+export async function compactRollupShards(manager: EntityManager): Promise<void> {
+  const postgres = manager.connection.options.type === 'postgres';
+  const capped = (expr: string) => (postgres ? `LEAST(SUM(${expr}), 9223372036854775807)` : `TOTAL(${expr})`);
+  const later = (a: string, b: string) => `CASE WHEN ${b} IS NULL THEN ${a} WHEN ${a} IS NULL THEN ${b} WHEN ${b} > ${a} THEN ${b} ELSE ${a} END`;
+  const t = 'persona_metric_rollups';
+  await manager.query(`INSERT INTO ${t} (${ROLLUP_COLUMNS.map(q).join(', ')})
+    SELECT "personaId", version, grain, "bucketAt", 0, ${ROLLUP_COUNTERS.map((c) => capped(q(c))).join(', ')}, MAX("lastAt")
+      FROM ${t} WHERE shard <> 0 GROUP BY "personaId", version, grain, "bucketAt"
+    ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET ${ROLLUP_COUNTERS.map((c) => `${q(c)} = ${postgres ? `LEAST(${t}.${q(c)}::numeric + excluded.${q(c)}, 9223372036854775807)` : `${t}.${q(c)} + excluded.${q(c)}`}`).join(', ')},
+      "lastAt" = ${later(`${t}."lastAt"`, 'excluded."lastAt"')}`);
+  await manager.query(`DELETE FROM ${t} WHERE shard <> 0`);
+  const b = 'persona_latency_bins';
+  await manager.query(`INSERT INTO ${b} (${BIN_COLUMNS.map(q).join(', ')})
+    SELECT "personaId", version, grain, "bucketAt", bin, 0, ${capped('"count"')}, MAX("maxMs")
+      FROM ${b} WHERE shard <> 0 GROUP BY "personaId", version, grain, "bucketAt", bin
+    ON CONFLICT (${BIN_KEY}) DO UPDATE SET "count" = ${postgres ? `LEAST(${b}."count"::numeric + excluded."count", 9223372036854775807)` : `${b}."count" + excluded."count"`}, "maxMs" = ${postgres ? 'GREATEST' : 'MAX'}(${b}."maxMs", excluded."maxMs")`);
+  await manager.query(`DELETE FROM ${b} WHERE shard <> 0`);
 }
 
 /** The SQL of the start of the hour / day of a timestamp expression, as the rollups store it. */
-function truncSql(postgres: boolean, expr: string, grain: 'hour' | 'day'): string {
+export function truncSql(postgres: boolean, expr: string, grain: 'hour' | 'day'): string {
   const seconds = grain === 'hour' ? 3600 : 86400;
   if (postgres) return `to_timestamp(floor(extract(epoch from ${expr}) / ${seconds}) * ${seconds})`;
   return grain === 'hour' ? `strftime('%Y-%m-%d %H:00:00.000', ${expr})` : `strftime('%Y-%m-%d 00:00:00.000', ${expr})`;

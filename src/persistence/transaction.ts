@@ -84,6 +84,55 @@ export function inTransaction<T>(dataSource: DataSource, work: (manager: EntityM
   );
 }
 
+/** The better-sqlite3 connection's prepared statements, by SQL text. */
+const sqliteStatements = new WeakMap<object, Map<string, SqliteStatement>>();
+
+/** What {@link inSqliteConnection} hands its work: the connection's cached prepared statements. */
+export type SqliteStatement = { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] };
+export type SqliteConnection = { statement(sql: string): SqliteStatement };
+
+/**
+ * SQLite: runs synchronous `work` on the better-sqlite3 connection itself, in one
+ * `BEGIN IMMEDIATE` transaction, in the data source's queue (so it never interleaves with an
+ * {@link inTransaction} of this library), with prepared statements cached per connection. For the
+ * hot write paths where TypeORM's cost per statement is most of the cost (MetricsService).
+ */
+export function inSqliteConnection<T>(dataSource: DataSource, work: (connection: SqliteConnection) => T): Promise<T> {
+  return guarded(() =>
+    queued(dataSource, async () => {
+      const db = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): SqliteStatement; inTransaction: boolean } }).databaseConnection;
+      let cache = sqliteStatements.get(db);
+      if (!cache) sqliteStatements.set(db, (cache = new Map()));
+      const statement = (sql: string) => {
+        let prepared = cache!.get(sql);
+        if (!prepared) cache!.set(sql, (prepared = db.prepare(sql)));
+        return prepared;
+      };
+      statement('BEGIN IMMEDIATE').run();
+      try {
+        const result = work({ statement });
+        statement('COMMIT').run();
+        return result;
+      } catch (error) {
+        if (db.inTransaction) statement('ROLLBACK').run();
+        throw error;
+      }
+    }),
+  );
+}
+
+/**
+ * PostgreSQL: one statement on the primary's pool as a named prepared statement (parsed once per
+ * connection), committing on its own; it skips TypeORM's query runner (the statement still goes
+ * to the data source's logger). For hot single-statement writes (MetricsService).
+ */
+export async function preparedQuery(dataSource: DataSource, name: string, text: string, values: unknown[]): Promise<Record<string, unknown>[]> {
+  const pool = (dataSource.driver as unknown as { master?: { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: Record<string, unknown>[] }> } }).master;
+  if (!pool || !dataSource.isInitialized) return guarded(() => dataSource.query(text, values));
+  dataSource.logger.logQuery(text, values);
+  return guarded(async () => (await pool.query({ name, text, values })).rows);
+}
+
 /** Data sources with read replicas: how long reads stay on the primary after a write (ms). */
 const stickiness = new WeakMap<DataSource, number>();
 /** When each such data source last wrote (ms since the epoch). */

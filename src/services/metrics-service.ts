@@ -7,24 +7,32 @@ import { PersonaInteraction } from '../models/persona-interaction.entity';
 import { PersonaLogHorizon } from '../models/persona-log-horizon.entity';
 import { PersonaMetrics } from '../models/persona-metrics.entity';
 import {
+  bucketSql,
   dateParam,
   DEFAULT_SHARDS,
   deltasOf,
+  EVENT_MAX,
+  foldPostgresSql,
+  foldSqlite,
+  foldSqliteNow,
   GRAIN,
+  latencyBinSql,
+  lockFold,
   lockPersonaMetrics,
   parseDate,
-  postgresWrite,
+  pendingCountersSql,
+  POSTGRES_RECORD_SQL,
   rebuildRollups,
   ROLLUP_COUNTERS,
   RollupCounter,
   RollupEvent,
   RollupSums,
-  sqliteWrite,
   sumSql,
 } from '../persistence/metrics-rollups';
+import { newId } from '../persistence/ids';
 import { looksLikeId } from '../persistence/persona-rows';
 import { canSeeVersion, readableVersions } from '../persistence/release-rows';
-import { asStorageError, inTransaction, markWrite, reading } from '../persistence/transaction';
+import { asStorageError, inSqliteConnection, inTransaction, markWrite, preparedQuery, reading, SqliteConnection } from '../persistence/transaction';
 import { isVersionNumber, versionNumberMessage } from '../validation/version-number';
 import { assertActor, assertCanWrite, canRead, canRecordMetrics, METRICS_WRITE_ROLE, Owned } from './access';
 
@@ -245,7 +253,11 @@ export type MetricsServiceOptions = {
    * Rollups are never pruned: every figure stays exact after the log is gone.
    */
   logRetentionDays?: number;
-  /** Rows per rollup bucket that concurrent writers spread over, 1–256 (default 16, see docs/scaling.md). */
+  /**
+   * Accepted for compatibility (an integer 1–256) and ignored: writers append pending rows and one
+   * fold at a time adds them to the rollups, so rollups need no shards any more (docs/scaling.md).
+   * @deprecated
+   */
   shards?: number;
 };
 
@@ -253,17 +265,22 @@ type Target = { id: string; version: number; owned: Owned; events: RollupEvent[]
 type Group = { personaId: string; events: CheckedEvent[]; paths: (path: string) => string };
 
 /**
- * Runtime metrics: an append-only interaction log and, written in the same statement, per-bucket
- * rollups (persona × version × hour, day and all time: counts, sums, last time, and a latency
- * histogram for p95) that every read is served from, so reads cost the same at a thousand events
- * and at a million. Each bucket is spread over `shards` rows, so concurrent writers on one busy
- * persona rarely wait for one another; `recompute` rebuilds the rollups from the log, and
- * `pruneLog` trims the log (the rollups stay). docs/scaling.md has the measurements.
+ * Runtime metrics: an append-only interaction log and per-bucket rollups (persona × version ×
+ * hour, day and all time: counts, sums, last time, and a latency histogram for p95) that every
+ * read is served from, so reads cost the same at a thousand events and at a million. A write
+ * appends one row per event to a pending queue and nothing else (one statement on PostgreSQL), so
+ * concurrent writers on one busy persona never wait on a shared row; a fold, in the background
+ * (or {@link MetricsService.flush}), moves pending rows into the log and the rollups in one
+ * statement, one fold at a time. Every read sums the rollups and the pending rows in one
+ * statement, so figures are exact at every moment. `recompute` rebuilds the rollups from the log
+ * (folding the persona's pending rows first), and `pruneLog` trims the log (the rollups stay).
+ * docs/scaling.md has the design and the measurements.
  *
  * Every method takes the acting {@link Actor} last. With an actor, reading needs read access (a
  * persona the actor may not read is a PersonaNotFoundError, exactly like a missing one);
  * recording needs, besides read access, the owner, an admin or the role `metrics:write`;
- * `recompute` needs the owner or an admin (AccessDeniedError otherwise); `pruneLog` an admin.
+ * `recompute` needs the owner or an admin (AccessDeniedError otherwise); `pruneLog` and `flush`
+ * an admin.
  * **Without an actor no access check is made at all:** omit it only in trusted in-process code
  * (a job that records what its own runtime served), never with anything a user sent.
  *
@@ -298,8 +315,10 @@ export class MetricsService {
   }
 
   /**
-   * Validates and records one interaction: appends it to the log and adds it to the rollups,
-   * atomically (on PostgreSQL two round trips: one read, one statement). Throws
+   * Validates and records one interaction: appends it to the pending queue, in ONE statement on
+   * PostgreSQL (which also checks the persona, the access, the version and the counter limit) and
+   * one transaction on SQLite; a fold moves it into the log and the rollups later, in the
+   * background, and every read counts it from the moment this resolves. Throws
    * PersonaValidationError for an event out of range (or one that would take a counter past
    * 2^53 − 1, constraint `counterLimit`), PersonaNotFoundError for a persona that does not exist
    * or that `actor` may not read, AccessDeniedError when `actor` is neither the owner, an admin
@@ -314,7 +333,9 @@ export class MetricsService {
   /**
    * Records up to {@link MAX_INTERACTION_BATCH} events, of one persona or many, in one
    * transaction: all of them or, on the first refusal, none. Issues are named `[i].field`. The
-   * same rules and errors as {@link recordInteraction}, per event.
+   * same rules and errors as {@link recordInteraction}, per event. A batch of 256 events or more
+   * returns only after a fold has moved it into the log and the rollups (a bulk load leaves few
+   * rows pending for the reads after it).
    */
   async recordInteractions(events: PersonaInteractionEvent[], actor?: Actor): Promise<void> {
     if (actor !== undefined) assertActor(actor);
@@ -365,7 +386,9 @@ export class MetricsService {
 
   /**
    * Rebuilds the persona's rollups from the interaction log, in one transaction, and returns the
-   * totals. Hours whose log `pruneLog` removed keep their rollups; every other hour, and every
+   * totals. It first folds the persona's pending events into the log and the rollups, holding the
+   * fold lock and the persona's metrics lock exclusively, so no fold runs and no event of the
+   * persona is recorded meanwhile, and the rebuild covers every event. Hours whose log `pruneLog` removed keep their rollups; every other hour, and every
    * day and all-time figure, is recomputed. Needs the owner or an admin when `actor` is given
    * (PersonaNotFoundError for a persona the actor may not read, AccessDeniedError for one it may
    * read but not change). Log rows outside today's event ranges (written before they were
@@ -381,6 +404,10 @@ export class MetricsService {
       const id = persona.id;
       if (actor) assertCanWrite(actor, persona, `the metrics of persona ${id}`);
       await lockPersonaMetrics(manager, id);
+      // No fold runs meanwhile; the persona's pending rows join the log and the rollups first, so
+      // that the rebuild covers them (and the hours kept before a pruned horizon include them).
+      await lockFold(manager);
+      while ((await foldRound(manager, id)).moved >= FOLD_CHUNK);
       const horizon = await manager.getRepository(PersonaLogHorizon).findOne({ where: { personaId: id } });
       await rebuildRollups(manager, { personaId: id, from: horizon?.prunedBefore ?? null, lastBefore: new Date(Date.now() + INTERACTION_LIMITS.maxFutureSkewMs) }, INTERACTION_LIMITS);
       return this.totals(manager, id);
@@ -388,9 +415,34 @@ export class MetricsService {
   }
 
   /**
+   * Folds every pending event now, of every persona: moves them into the interaction log and the
+   * rollups (a background fold does it anyway, after a few hundred events written through this
+   * data source or 100 ms after the first; see docs/scaling.md). Figures read the same before and
+   * after: reads always add the pending events. Waits for a fold running in another process.
+   * Returns how many events it moved. Useful before reading the log table directly, in tests, or
+   * before shutting down. With an actor: admins only (AccessDeniedError otherwise).
+   */
+  async flush(actor?: Actor): Promise<number> {
+    if (actor !== undefined) {
+      assertActor(actor);
+      if (!isAdmin(actor)) throw new AccessDeniedError(`${actor.id} may not fold the interaction queue (admins only)`, actor.id);
+    }
+    await folderOf(this.dataSource).settle();
+    let total = 0;
+    for (;;) {
+      const { moved } = await inTransaction(this.dataSource, async (manager) => {
+        await lockFold(manager);
+        return foldRound(manager);
+      });
+      total += moved;
+      if (moved < FOLD_CHUNK) return total;
+    }
+  }
+
+  /**
    * Deletes the raw interaction log before `before` (rounded down to the hour; default: now
    * minus the `logRetentionDays` the service was made with), for every persona, in one
-   * transaction. The rollups stay, so every figure stays exact; `recompute` afterwards keeps the
+   * transaction, after folding the pending events into the log (so the cut covers them too). The rollups stay, so every figure stays exact; `recompute` afterwards keeps the
    * pruned hours as they are. Returns how many log rows went and the cut-off used. Run it from a
    * scheduled job. With an actor: admins only (AccessDeniedError otherwise).
    */
@@ -411,6 +463,9 @@ export class MetricsService {
     }
     const cut = new Date(Math.floor(before / 3_600_000) * 3_600_000);
     return inTransaction(this.dataSource, async (manager) => {
+      // Pending events join the log first, so that the cut applies to every event recorded so far.
+      await lockFold(manager);
+      while ((await foldRound(manager)).moved >= FOLD_CHUNK);
       const at = dateParam(this.postgres, cut);
       const greatest = this.postgres ? 'GREATEST' : 'MAX';
       const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
@@ -483,72 +538,131 @@ export class MetricsService {
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * Writes groups of events, each of one persona. One group on PostgreSQL: a read (the persona,
-   * its access fields and its all-time sums) and one statement, each committing on its own;
-   * otherwise one transaction. A write that could take a counter near 2^53 − 1 takes the
-   * persona's metrics lock and checks exactly.
+   * Writes groups of events, each of one persona, as pending rows (a fold adds them to the log
+   * and the rollups later). PostgreSQL, one group: ONE statement that checks the persona, the
+   * access, the versions and a bound on the counters, and appends (see POSTGRES_RECORD_SQL);
+   * several groups: that statement per group in one transaction. When the bound cannot vouch for
+   * the counters (one of them near 2^53 − 1), the events are written again in a transaction that
+   * holds the persona's metrics lock exclusively and checks exactly. SQLite: one transaction on
+   * the connection itself, exact checks. Then the background fold is told.
    */
   private async write(groups: Group[], actor: Actor | undefined): Promise<void> {
-    const shard = Math.floor(Math.random() * this.shards);
-    if (this.postgres && groups.length === 1) {
-      const group = groups[0];
-      const target = await guardedQuery(() => this.prepare(this.dataSource.manager, group, actor));
-      if (this.headroom(target, UNCHECKED_BELOW)) {
-        const [sql, params] = postgresWrite(target.id, target.events, shard);
-        markWrite(this.dataSource);
-        const [row] = await guardedQuery(() => this.dataSource.query(sql, params));
-        if (!Number(row?.found)) throw new PersonaNotFoundError(shownId(group.personaId));
-        return;
+    for (const group of groups) if (typeof group.personaId !== 'string' || !looksLikeId(group.personaId)) throw new PersonaNotFoundError(shownId(group.personaId));
+    if (this.postgres) await this.writePostgres(groups, actor);
+    else await sqliteWriterOf(this.dataSource).write((connection) => groups.forEach((group) => this.writeSqlite(connection, group, actor)));
+    const events = groups.reduce((n, g) => n + g.events.length, 0);
+    const folder = folderOf(this.dataSource);
+    folder.written(events);
+    // A large batch (a bulk load, an import) waits for its fold, as it waited for its rollups
+    // before: reads are fastest with few rows pending. A single event never waits.
+    if (events >= FOLD_EVERY) await folder.drain();
+  }
+
+  private async writePostgres(groups: Group[], actor: Actor | undefined): Promise<void> {
+    markWrite(this.dataSource);
+    const bounded = (group: Group) => recordParams(group, actor, true, deltasOf(group.events.map((e) => ({ ...e, version: 0 }))));
+    if (groups.length === 1) {
+      const gate = gateOf(this.dataSource);
+      await gate.enter();
+      let row: Record<string, unknown> | undefined;
+      try {
+        [row] = await preparedQuery(this.dataSource, 'personas_metrics_record', POSTGRES_RECORD_SQL, bounded(groups[0]));
+      } finally {
+        gate.leave();
       }
+      if (this.accepted(row, groups[0], actor)) return;
+    } else {
+      const fast = await inTransaction(this.dataSource, async (manager) => {
+        for (const group of groups) {
+          const [row] = (await manager.query(POSTGRES_RECORD_SQL, bounded(group))) as Record<string, unknown>[];
+          if (!this.accepted(row, group, actor)) throw NEAR_LIMIT; // rolls back: the exact path below
+        }
+        return true;
+      }).catch((error) => (error === NEAR_LIMIT ? false : Promise.reject(error)));
+      if (fast) return;
     }
+    // A counter may be near 2^53 − 1: lock each persona's metrics, read its exact totals, check, write.
     await inTransaction(this.dataSource, async (manager) => {
       for (const group of groups) {
-        let target = await this.prepare(manager, group, actor);
-        if (this.postgres && !this.headroom(target, UNCHECKED_BELOW)) {
-          await lockPersonaMetrics(manager, target.id);
-          target = await this.prepare(manager, group, actor);
-        }
+        const id = group.personaId.toLowerCase();
+        await lockPersonaMetrics(manager, id);
+        const target = await this.prepare(manager, group, actor);
         this.assertHeadroom(target, group);
-        if (this.postgres) {
-          const [sql, params] = postgresWrite(target.id, target.events, shard);
-          const [row] = await manager.query(sql, params);
-          if (!Number(row?.found)) throw new PersonaNotFoundError(shownId(group.personaId));
-        } else {
-          await sqliteWrite(manager, target.id, target.events, shard);
-        }
+        const [row] = (await manager.query(POSTGRES_RECORD_SQL, recordParams(group, undefined, false, deltasOf(target.events)))) as Record<string, unknown>[];
+        if (!row || !Number(row.written)) throw new PersonaNotFoundError(shownId(group.personaId));
       }
     });
   }
 
-  /** Reads the persona and its all-time sums in one query, checks access and versions, and gives every event its version. */
-  private async prepare(manager: EntityManager, group: Group, actor: Actor | undefined): Promise<Target> {
-    const { personaId } = group;
-    if (typeof personaId !== 'string' || !looksLikeId(personaId)) throw new PersonaNotFoundError(shownId(personaId));
-    const id = personaId.toLowerCase();
-    const sums = ROLLUP_COUNTERS.map((c) => `${sumSql(this.postgres, `r."${c}"`)} AS "${c}"`).join(', ');
-    const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
-      `SELECT p.id, p."isPublic", p."createdBy", p.version, t.* FROM personas p
-         CROSS JOIN (SELECT ${sums} FROM persona_metric_rollups r WHERE r."personaId" = :id AND r.grain = ${GRAIN.total}) t
-        WHERE p.id = :id`,
-      { id },
-    );
-    const [row] = (await manager.query(sql, params)) as Record<string, unknown>[];
-    if (!row) throw new PersonaNotFoundError(shownId(personaId));
-    const owned: Owned = { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) };
-    if (actor && !canRead(actor, owned)) throw new PersonaNotFoundError(shownId(personaId));
+  /**
+   * What the record statement answered: true when it wrote; throws the error of a refusal (no
+   * persona, no access, no such version); false when only the counter bound refused.
+   */
+  private accepted(row: Record<string, unknown> | undefined, group: Group, actor: Actor | undefined): boolean {
+    if (!row) throw new PersonaNotFoundError(shownId(group.personaId));
+    const current = Number(row.version);
+    this.checkAccess(group, { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) }, current, actor);
+    return Number(row.written) > 0;
+  }
+
+  /** Access and version rules of a group of events on a persona (PersonaNotFoundError, AccessDeniedError, PersonaValidationError). */
+  private checkAccess(group: Group, owned: Owned, current: number, actor: Actor | undefined): RollupEvent[] {
+    const id = group.personaId.toLowerCase();
+    if (actor && !canRead(actor, owned)) throw new PersonaNotFoundError(shownId(group.personaId));
     if (actor && !canRecordMetrics(actor, owned)) {
       throw new AccessDeniedError(`${actor.id} may not record interactions of persona ${id} (owner, admin or role ${METRICS_WRITE_ROLE} only)`, actor.id);
     }
-    const current = Number(row.version);
-    const events = group.events.map((e, i) => {
+    return group.events.map((e, i) => {
       if (e.version !== undefined && e.version > current) {
         const path = group.events.length === 1 && group.paths('') === '' ? 'version' : group.paths('version');
         throw new PersonaValidationError([{ path, constraint: 'versionExists', message: `persona ${id} has no version ${e.version} (its current version is ${current}); event ${i}` }], 'interaction');
       }
       return { ...e, version: e.version ?? current };
     });
+  }
+
+  /**
+   * SQLite (inside one transaction on the connection): the persona, its folded all-time totals and
+   * a bound on the pending rows in one query; the exact totals only when that bound comes near
+   * 2^53 − 1; then one pending row per event.
+   */
+  private writeSqlite(connection: SqliteConnection, group: Group, actor: Actor | undefined): void {
+    const id = group.personaId.toLowerCase();
+    const row = connection.statement(SQLITE_PERSONA_SQL).get(id, id) as Record<string, unknown> | undefined;
+    if (!row) throw new PersonaNotFoundError(shownId(group.personaId));
+    const events = this.checkAccess(group, { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) }, Number(row.version), actor);
+    const pending = row.hi == null ? 0 : Number(row.hi) - Number(row.lo) + 1;
+    const folded = Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, Number(row[c] ?? 0) + pending * EVENT_MAX[c]])) as RollupSums;
+    const target: Target = { id, version: Number(row.version), owned: { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) }, events, sums: folded };
+    if (!this.headroom(target, INTERACTION_LIMITS.maxCounter)) {
+      const exact = connection.statement(SQLITE_EXACT_SQL).get(id, id) as Record<string, unknown>;
+      target.sums = Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, Number(exact[c] ?? 0)])) as RollupSums;
+      this.assertHeadroom(target, group);
+    }
+    const insert = connection.statement(SQLITE_INSERT_SQL);
+    let seq = row.hi == null ? 1 : Number(row.hi) + 1;
+    for (const e of events) {
+      insert.run(seq++, newId(), id, e.version, e.success ? 1 : 0, e.latencyMs, e.inputTokens, e.outputTokens, e.rating, dateParam(false, e.at));
+    }
+  }
+
+  /** Reads the persona and its exact all-time sums (rollups and pending rows) in one query, checks access and versions, and gives every event its version. */
+  private async prepare(manager: EntityManager, group: Group, actor: Actor | undefined): Promise<Target> {
+    const { personaId } = group;
+    if (typeof personaId !== 'string' || !looksLikeId(personaId)) throw new PersonaNotFoundError(shownId(personaId));
+    const id = personaId.toLowerCase();
+    const [sql, params] = manager.connection.driver.escapeQueryWithParameters(
+      `SELECT p.id, p."isPublic", p."createdBy", p.version, t.* FROM personas p
+         CROSS JOIN (${exactTotalsSql(this.postgres, ':id')}) t
+        WHERE p.id = :id`,
+      { id },
+    );
+    const [row] = (await manager.query(sql, params)) as Record<string, unknown>[];
+    if (!row) throw new PersonaNotFoundError(shownId(personaId));
+    const owned: Owned = { isPublic: Boolean(row.isPublic), createdBy: String(row.createdBy) };
+    const events = this.checkAccess(group, owned, Number(row.version), actor);
     const total = Object.fromEntries(ROLLUP_COUNTERS.map((c) => [c, Number(row[c] ?? 0)])) as RollupSums;
-    return { id, version: current, owned, events, sums: total };
+    return { id, version: Number(row.version), owned, events, sums: total };
   }
 
   /** True when every counter stays at or below `limit` after the target's events. */
@@ -581,59 +695,89 @@ export class MetricsService {
     return metrics;
   }
 
-  /** The WHERE of a rollup read, and its parameters. */
-  private rollupWhere(personaId: string, grain: number, where: RollupFilter): [string, Record<string, unknown>] {
+  /**
+   * The WHERE of a read over the rollups (alias r) of one grain, the same over the pending rows
+   * (alias q, bucketed as a fold would), and their parameters.
+   */
+  private rollupWhere(personaId: string, grain: number, where: RollupFilter): [string, string, Record<string, unknown>] {
     const parts = ['r."personaId" = :personaId', `r.grain = ${grain}`];
+    const pending = ['q."personaId" = :personaId'];
     const params: Record<string, unknown> = { personaId };
     if (where.version !== undefined) {
       parts.push('r.version = :version');
+      pending.push('q.version = :version');
       params.version = where.version;
     }
-    if (where.versions) parts.push(versionsIn(where.versions));
+    if (where.versions) {
+      parts.push(versionsIn('r', where.versions));
+      pending.push(versionsIn('q', where.versions));
+    }
     if (where.from && where.to) {
       parts.push('r."bucketAt" >= :from AND r."bucketAt" < :to');
+      const bucket = bucketSql(this.postgres, 'q.at', grain);
+      pending.push(`${bucket} >= :from AND ${bucket} < :to`);
       params.from = dateParam(this.postgres, where.from);
       params.to = dateParam(this.postgres, where.to);
     }
-    return [parts.join(' AND '), params];
+    return [parts.join(' AND '), pending.join(' AND '), params];
   }
 
-  private groupKey(group: 'version' | 'bucket' | null): string {
-    return group === 'version' ? 'r.version' : group === 'bucket' ? 'r."bucketAt"' : '0';
+  /** The group key of a read over the rollups (r) and over the pending rows (q). */
+  private groupKeys(group: 'version' | 'bucket' | null, grain: number): [string, string] {
+    if (group === 'version') return ['r.version', 'q.version'];
+    if (group === 'bucket') return ['r."bucketAt"', bucketSql(this.postgres, 'q.at', grain)];
+    return ['0', '0'];
   }
 
   private keyOf(group: 'version' | 'bucket' | null, raw: unknown): number {
     return group === 'bucket' ? parseDate(raw).getTime() : Number(raw);
   }
 
-  /** Summed counters of the rollups of one grain, per version, per bucket, or all in one (key 0). */
+  /**
+   * Summed counters of one grain, per version, per bucket, or all in one (key 0): the rollups and
+   * the pending rows in ONE statement (one snapshot, so a fold running at the same time is seen
+   * either wholly or not at all). Many pending rows wake the background fold.
+   */
   private async rollupSums(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: RollupFilter): Promise<Map<number, Record<string, unknown>>> {
-    const [condition, params] = this.rollupWhere(personaId, grain, where);
-    const key = this.groupKey(group);
+    const [condition, pendingCondition, params] = this.rollupWhere(personaId, grain, where);
+    const [key, pendingKey] = this.groupKeys(group, grain);
+    const pending = pendingCountersSql('q');
     const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
-      `SELECT ${key} AS grp, ${ROLLUP_COUNTERS.map((c) => `${sumSql(this.postgres, `r."${c}"`)} AS "${c}"`).join(', ')}, MAX(r."lastAt") AS "lastAt", COUNT(*) AS "rowCount"
-         FROM persona_metric_rollups r WHERE ${condition}${group ? ` GROUP BY ${key}` : ''}`,
+      `SELECT ${group ? 'u.grp' : '0'} AS grp, ${ROLLUP_COUNTERS.map((c) => `${sumSql(this.postgres, `u.${c}`)} AS "${c}"`).join(', ')}, MAX(u."lastAt") AS "lastAt", COUNT(*) AS "rowCount", ${sumSql(this.postgres, 'u.pend')} AS pend
+         FROM (SELECT ${key} AS grp, ${ROLLUP_COUNTERS.map((c) => `r."${c}" AS ${c}`).join(', ')}, r."lastAt" AS "lastAt", 0 AS pend FROM persona_metric_rollups r WHERE ${condition}
+               UNION ALL
+               SELECT ${pendingKey} AS grp, ${ROLLUP_COUNTERS.map((c, i) => `${pending[i]} AS ${c}`).join(', ')}, q.at AS "lastAt", 1 AS pend FROM persona_metric_pending q WHERE ${pendingCondition}) u
+        ${group ? 'GROUP BY u.grp' : ''}`,
       params,
     );
     const out = new Map<number, Record<string, unknown>>();
-    for (const row of (await manager.query(sql, values)) as Record<string, unknown>[]) if (Number(row.rowCount) > 0) out.set(this.keyOf(group, row.grp), row);
+    let pendingRows = 0;
+    for (const row of (await manager.query(sql, values)) as Record<string, unknown>[]) {
+      pendingRows += Number(row.pend ?? 0);
+      if (Number(row.rowCount) > 0) out.set(this.keyOf(group, row.grp), row);
+    }
+    if (pendingRows >= FOLD_EVERY) folderOf(this.dataSource).start();
     return out;
   }
 
   /**
    * The p95 latency of each group (version, bucket, or all in one: key 0) of one grain, computed in
-   * SQL from the summed histogram bins, so one row per group crosses the wire: the largest latency
-   * of the bin holding the ⌈0.95·n⌉-th event (the rule of `p95FromBins`).
+   * SQL from the summed histogram bins and the pending rows binned the same way, in one statement,
+   * so one row per group crosses the wire: the largest latency of the bin holding the
+   * ⌈0.95·n⌉-th event (the rule of `p95FromBins`).
    */
   private async p95s(manager: EntityManager, personaId: string, grain: number, group: 'version' | 'bucket' | null, where: RollupFilter): Promise<Map<number, number>> {
-    const [condition, params] = this.rollupWhere(personaId, grain, where);
-    const key = this.groupKey(group);
+    const [condition, pendingCondition, params] = this.rollupWhere(personaId, grain, where);
+    const [key, pendingKey] = this.groupKeys(group, grain);
     const rank = this.postgres ? 'FLOOR((95 * w.total + 99) / 100)' : '((95 * w.total + 99) / 100)';
     const [sql, values] = manager.connection.driver.escapeQueryWithParameters(
       `SELECT w.grp AS grp, w.mx AS mx FROM (
          SELECT b.grp, b.n, b.mx, SUM(b.n) OVER (PARTITION BY b.grp ORDER BY b.bin) AS cum, SUM(b.n) OVER (PARTITION BY b.grp) AS total
-           FROM (SELECT ${key} AS grp, r.bin AS bin, SUM(r."count") AS n, MAX(r."maxMs") AS mx
-                   FROM persona_latency_bins r WHERE ${condition} GROUP BY ${group ? `${key}, ` : ''}r.bin) b
+           FROM (SELECT x.grp, x.bin, SUM(x.n) AS n, MAX(x.mx) AS mx FROM (
+                   SELECT ${key} AS grp, r.bin AS bin, r."count" AS n, r."maxMs" AS mx FROM persona_latency_bins r WHERE ${condition}
+                   UNION ALL
+                   SELECT ${pendingKey} AS grp, ${latencyBinSql('q."latencyMs"')} AS bin, 1 AS n, q."latencyMs" AS mx FROM persona_metric_pending q WHERE ${pendingCondition}
+                 ) x GROUP BY x.grp, x.bin) b
        ) w WHERE w.cum >= ${rank} AND w.cum - w.n < ${rank}`,
       params,
     );
@@ -697,6 +841,234 @@ export class MetricsService {
   }
 }
 
+/** The background fold: after this many events written through one data source ... */
+const FOLD_EVERY = 256;
+/** ... or this many milliseconds after the first event not folded yet. */
+const FOLD_AFTER_MS = 100;
+/** Pending rows one fold statement moves at most (a fold repeats while it moves this many). */
+const FOLD_CHUNK = 5000;
+/** PostgreSQL: the background fold vacuums the pending table after moving this many rows. */
+const VACUUM_EVERY = 20_000;
+
+/** Thrown inside the fast batch transaction when only the counter bound refused: it rolls back, and the exact path runs. */
+const NEAR_LIMIT = Symbol('near the counter limit');
+
+/** The parameters of POSTGRES_RECORD_SQL for a group of events (`d`: what they add to each counter). */
+function recordParams(group: Group, actor: Actor | undefined, check: boolean, d: RollupSums): unknown[] {
+  const events = group.events;
+  return [
+    group.personaId.toLowerCase(),
+    !actor || isAdmin(actor),
+    actor?.id ?? '',
+    !!actor && (actor.roles ?? []).includes(METRICS_WRITE_ROLE),
+    events.reduce((max, e) => Math.max(max, e.version ?? 0), 0),
+    check,
+    ROLLUP_COUNTERS.map((c) => String(UNCHECKED_BELOW - d[c])),
+    events.map(() => newId()),
+    events.map((e) => e.version ?? null),
+    events.map((e) => e.success),
+    events.map((e) => e.latencyMs),
+    events.map((e) => e.inputTokens),
+    events.map((e) => e.outputTokens),
+    events.map((e) => e.rating),
+    events.map((e) => e.at.toISOString()),
+  ];
+}
+
+/** The exact all-time sums of a persona: its all-time rollups and its pending rows (`param` names the persona id, twice). */
+function exactTotalsSql(postgres: boolean, param: string): string {
+  const pending = pendingCountersSql('q');
+  return `SELECT ${ROLLUP_COUNTERS.map((c) => `${sumSql(postgres, `u.${c}`)} AS "${c}"`).join(', ')} FROM (
+      SELECT ${ROLLUP_COUNTERS.map((c) => `r."${c}" AS ${c}`).join(', ')} FROM persona_metric_rollups r WHERE r."personaId" = ${param} AND r.grain = ${GRAIN.total}
+      UNION ALL
+      SELECT ${ROLLUP_COUNTERS.map((c, i) => `${pending[i]} AS ${c}`).join(', ')} FROM persona_metric_pending q WHERE q."personaId" = ${param}) u`;
+}
+
+/** SQLite: the persona, its folded all-time sums and the pending rows' seq range (a bound on their number). */
+const SQLITE_PERSONA_SQL = `SELECT p.id, p.version, p."isPublic", p."createdBy", t.*,
+    (SELECT MAX(seq) FROM persona_metric_pending) AS hi, (SELECT MIN(seq) FROM persona_metric_pending) AS lo
+  FROM personas p CROSS JOIN (SELECT ${ROLLUP_COUNTERS.map((c) => `TOTAL(r."${c}") AS "${c}"`).join(', ')} FROM persona_metric_rollups r WHERE r."personaId" = ? AND r.grain = ${GRAIN.total}) t
+  WHERE p.id = ?`;
+const SQLITE_EXACT_SQL = exactTotalsSql(false, '?');
+const SQLITE_INSERT_SQL = `INSERT INTO persona_metric_pending (seq, id, "personaId", version, success, "latencyMs", "inputTokens", "outputTokens", rating, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/**
+ * One round of folding through `manager` (the caller's transaction, holding the fold lock when it
+ * must not miss its turn): at most FOLD_CHUNK rows, of one persona when given. Returns whether it
+ * had the fold lock and how many rows it moved.
+ */
+async function foldRound(manager: EntityManager, personaId?: string): Promise<{ locked: boolean; moved: number }> {
+  if (manager.connection.options.type !== 'postgres') return { locked: true, moved: await foldSqlite(manager, FOLD_CHUNK, personaId) };
+  const [row] = (await manager.query(foldPostgresSql(personaId !== undefined), personaId === undefined ? [FOLD_CHUNK] : [FOLD_CHUNK, personaId])) as Record<string, unknown>[];
+  return { locked: Boolean(row?.locked), moved: Number(row?.moved ?? 0) };
+}
+
+/**
+ * The background fold of one data source: started after FOLD_EVERY events written through it, or
+ * FOLD_AFTER_MS after the first one (an unref'd timer: it never keeps a process alive), or by a
+ * read that met as many pending rows. One round at a time per data source; on PostgreSQL a round
+ * that finds another process folding gives way. Errors are swallowed (the rows stay pending,
+ * reads stay exact, the next fold takes them); a writer never waits for it.
+ */
+class Folder {
+  private unfolded = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private movedSinceVacuum = 0;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  written(events: number): void {
+    this.unfolded += events;
+    if (this.unfolded >= FOLD_EVERY) this.start();
+    else if (this.unfolded > 0 && !this.timer && !this.running) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.start();
+      }, FOLD_AFTER_MS);
+      this.timer.unref?.();
+    }
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.cancel();
+    this.running = this.loop()
+      .catch(() => undefined)
+      .then(() => {
+        this.running = undefined;
+        this.written(0);
+      });
+  }
+
+  /** Waits until no fold runs (one that starts meanwhile included). */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  /** Forgets what is due (a flush folds it) and waits for a running round. */
+  async settle(): Promise<void> {
+    this.cancel();
+    await this.running;
+  }
+
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unfolded = 0;
+  }
+
+  private async loop(): Promise<void> {
+    const ds = this.dataSource;
+    const postgres = ds.options.type === 'postgres';
+    try {
+      for (let round = 0; round < 1000 && ds.isInitialized; round++) {
+        const { locked, moved } = postgres ? await foldRound(ds.manager) : { locked: true, moved: await inSqliteConnection(ds, (connection) => foldSqliteNow(connection, FOLD_CHUNK)) };
+        this.movedSinceVacuum += moved;
+        if (!locked || moved < FOLD_CHUNK) return;
+      }
+    } finally {
+      // PostgreSQL: the folded rows leave dead index entries that every writer's bound and every
+      // read of the pending rows would step over until autovacuum comes (up to a minute): vacuum
+      // the small table now and then (without the right to, autovacuum alone does it).
+      if (postgres && this.movedSinceVacuum >= VACUUM_EVERY && ds.isInitialized) {
+        this.movedSinceVacuum = 0;
+        await ds.query('VACUUM persona_metric_pending').catch(() => undefined);
+      }
+    }
+  }
+}
+
+/**
+ * SQLite: the writes waiting for the connection, committed together (group commit): each in a
+ * savepoint of one transaction, so a refused one changes nothing and the others still commit; a
+ * commit per event was most of an event's cost. Writes wait only for the ones queued before them.
+ */
+class SqliteWriter {
+  private waiting: { work: (connection: SqliteConnection) => void; done: (error?: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  write(work: (connection: SqliteConnection) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ work, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (this.scheduled) return;
+      this.scheduled = true;
+      const outcomes: [(error?: unknown) => void, unknown][] = [];
+      inSqliteConnection(this.dataSource, (connection) => {
+        this.scheduled = false;
+        const batch = this.waiting.splice(0);
+        for (const { work: one, done } of batch) {
+          connection.statement('SAVEPOINT metrics_write').run();
+          try {
+            one(connection);
+            connection.statement('RELEASE metrics_write').run();
+            outcomes.push([done, undefined]);
+          } catch (error) {
+            connection.statement('ROLLBACK TO metrics_write').run();
+            connection.statement('RELEASE metrics_write').run();
+            outcomes.push([done, asStorageError(error)]);
+          }
+        }
+      }).then(
+        () => outcomes.forEach(([done, error]) => done(error)),
+        (error) => {
+          this.scheduled = false;
+          for (const [done] of outcomes) done(error);
+          for (const { done } of this.waiting.splice(0)) done(error);
+        },
+      );
+    });
+  }
+}
+
+const sqliteWriters = new WeakMap<DataSource, SqliteWriter>();
+function sqliteWriterOf(dataSource: DataSource): SqliteWriter {
+  let writer = sqliteWriters.get(dataSource);
+  if (!writer) sqliteWriters.set(dataSource, (writer = new SqliteWriter(dataSource)));
+  return writer;
+}
+
+/**
+ * PostgreSQL: single-event writes in flight at once per data source; the others wait in arrival
+ * order in the process. 50 writers on one persona on 2 cores, 3 s each (docs/scaling.md): no
+ * limit 2,622–2,715 events/s, p99 62–72 ms, slowest 330–367 ms; 16: 2,220–2,764 events/s, p99
+ * 41–54 ms, slowest 94–124 ms. Fifty backends runnable at once only share the CPU unfairly.
+ */
+const WRITES_IN_FLIGHT = 16;
+
+/** A FIFO limit of {@link WRITES_IN_FLIGHT} writes. */
+class Gate {
+  private inFlight = 0;
+  private queue: (() => void)[] = [];
+  enter(): Promise<void> | void {
+    if (this.inFlight < WRITES_IN_FLIGHT) {
+      this.inFlight++;
+      return;
+    }
+    return new Promise<void>((resolve) => this.queue.push(resolve));
+  }
+  leave(): void {
+    const next = this.queue.shift();
+    if (next) next();
+    else this.inFlight--;
+  }
+}
+const gates = new WeakMap<DataSource, Gate>();
+function gateOf(dataSource: DataSource): Gate {
+  let gate = gates.get(dataSource);
+  if (!gate) gates.set(dataSource, (gate = new Gate()));
+  return gate;
+}
+
+const folders = new WeakMap<DataSource, Folder>();
+function folderOf(dataSource: DataSource): Folder {
+  let folder = folders.get(dataSource);
+  if (!folder) folders.set(dataSource, (folder = new Folder(dataSource)));
+  return folder;
+}
+
 /**
  * Which rollups a read sums: a time range, one version, and `versions`, the only versions it may
  * include (the reader's readable versions; absent for the owner, an admin or a trusted caller).
@@ -713,16 +1085,7 @@ function visibleList(visible: ReadonlySet<number> | null): number[] | undefined 
  * versions than an engine takes parameters); each is checked to be an integer first. An empty
  * list matches nothing.
  */
-function versionsIn(versions: readonly number[]): string {
+function versionsIn(alias: string, versions: readonly number[]): string {
   const safe = versions.filter((v) => Number.isSafeInteger(v));
-  return safe.length ? `r.version IN (${safe.join(', ')})` : '1 = 0';
-}
-
-/** Runs a query outside a transaction, turning a driver's error into a typed one. */
-async function guardedQuery<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    throw asStorageError(error);
-  }
+  return safe.length ? `${alias}.version IN (${safe.join(', ')})` : '1 = 0';
 }

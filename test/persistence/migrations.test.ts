@@ -8,6 +8,7 @@ import { createDataSource, exportPersona, importPersona, MetricsService, Persona
 import { fixture } from '../fixtures';
 import { POSTGRES_MIGRATIONS } from '../../src/persistence/migrations/postgres';
 import { SQLITE_MIGRATIONS } from '../../src/persistence/migrations/sqlite';
+import { rebuildRollups } from '../../src/persistence/metrics-rollups';
 import { ENGINES, PG_URL } from '../support/engines';
 
 const PERSONA_ID = '0190a0a0-0000-7000-8000-000000000001';
@@ -151,7 +152,7 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
     }
   });
 
-  it('keys child rows by persona and position: every child kept in order, positions repeated by hand renumbered, tags kept', async () => {
+  it('keys child rows by persona and name: every child kept in order, positions repeated by hand renumbered, tags kept', async () => {
     const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
     const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('CompactRows')));
     const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
@@ -212,6 +213,64 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
       expect((await store.get(next.id as string, alice)).traits.map((t) => t.name)).toEqual(['bold']);
       expect((await store.list({ tag: 'new' }, alice)).items.map((p) => p.slug)).toEqual(['legacy']);
       expect((await store.list({ tag: 'old' }, alice)).items).toEqual([]);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('adds the pending queue of the fold and moves sharded rollups into shard 0: totals, p95 and series unchanged, nothing pending', async () => {
+    const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+    expect(migrations[migrations.length - 1].name).toMatch(/^PendingMetrics/);
+    // The rows of the first release are written before CompactRows (which the upgrade then applies too).
+    const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('CompactRows')));
+    const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
+    const pg = old.options.type === 'postgres';
+    const ph = (n: number) => (pg ? `$${n}` : '?');
+    const at = (iso: string) => (pg ? iso : iso.replace('T', ' ').replace('Z', ''));
+    await seedFirstRelease(old);
+    // Rollups as the sharded writers of the previous release left them: the third event (2026-01-03,
+    // failed, 200 ms) in shard 3, the first two in shard 0.
+    await rebuildRollups(old.manager, { lastBefore: new Date() }, { maxLatencyMs: 86_400_000, maxTokens: 10_000_000, minRating: 1, maxRating: 5 });
+    const third = at('2026-01-03T00:00:00.000Z');
+    await old.query(`UPDATE persona_metric_rollups SET shard = 3 WHERE grain <> 0 AND "bucketAt" >= ${ph(1)}`, [third]);
+    await old.query(`UPDATE persona_latency_bins SET shard = 3 WHERE grain <> 0 AND "bucketAt" >= ${ph(1)}`, [third]);
+    await old.query(`UPDATE persona_metric_rollups SET interactions = interactions - 1, "latencySum" = "latencySum" - 200, "lastAt" = ${ph(1)} WHERE grain = 0`, [at('2026-01-02T00:00:00.000Z')]);
+    await old.query(
+      `INSERT INTO persona_metric_rollups ("personaId", version, grain, "bucketAt", shard, interactions, successes, "inputTokens", "outputTokens", "latencySum", "ratingCount", "ratingSum", "lastAt")
+       VALUES (${ph(1)}, 0, 0, ${ph(2)}, 3, 1, 0, 0, 0, 200, 0, 0, ${ph(3)})`,
+      [PERSONA_ID, at('1970-01-01T00:00:00.000Z'), third],
+    );
+    await old.query(`UPDATE persona_latency_bins SET "count" = "count" - 1 WHERE grain = 0`);
+    await old.query(`INSERT INTO persona_latency_bins ("personaId", version, grain, "bucketAt", bin, shard, "count", "maxMs") VALUES (${ph(1)}, 0, 0, ${ph(2)}, 200, 3, 1, 200)`, [
+      PERSONA_ID,
+      at('1970-01-01T00:00:00.000Z'),
+    ]);
+    const [sharded] = await old.query(`SELECT COUNT(*) AS n FROM persona_metric_rollups WHERE shard <> 0`);
+    expect(Number(sharded.n)).toBe(3);
+    await old.destroy();
+
+    const ds = await createDataSource(target.options).initialize();
+    try {
+      const [pending] = await ds.query(`SELECT COUNT(*) AS n FROM persona_metric_pending`);
+      expect(Number(pending.n)).toBe(0);
+      for (const table of ['persona_metric_rollups', 'persona_latency_bins']) {
+        const [left] = await ds.query(`SELECT COUNT(*) AS n FROM ${table} WHERE shard <> 0`);
+        expect(Number(left.n)).toBe(0);
+      }
+      const [totalRows] = await ds.query(`SELECT COUNT(*) AS n FROM persona_metric_rollups WHERE grain = 0`);
+      expect(Number(totalRows.n)).toBe(1);
+      const metrics = new MetricsService(ds);
+      const m = await metrics.get(PERSONA_ID, alice);
+      expect(m).toMatchObject({ totalInteractions: 3, successfulInteractions: 2, totalResponseTimeMs: 600, p95ResponseTimeMs: 200 });
+      expect(m.lastInteractionAt?.toISOString()).toBe('2026-01-03T00:00:00.000Z');
+      const days = await metrics.series(PERSONA_ID, { bucket: 'day', from: '2026-01-01T00:00:00Z', to: '2026-01-04T00:00:00Z' }, alice);
+      expect(days.map((d) => d.interactions)).toEqual([1, 1, 1]);
+      expect(toPlain(await metrics.recompute(PERSONA_ID, alice))).toEqual(toPlain(m));
+      // The upgraded database records through the queue, and a flush folds it.
+      await metrics.recordInteraction(PERSONA_ID, { success: true, latencyMs: 10 }, alice);
+      expect((await metrics.get(PERSONA_ID, alice)).totalInteractions).toBe(4);
+      expect(await metrics.flush()).toBe(1);
+      expect((await metrics.get(PERSONA_ID, alice)).totalInteractions).toBe(4);
     } finally {
       await ds.destroy();
     }

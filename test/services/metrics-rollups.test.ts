@@ -71,6 +71,7 @@ describeEachEngine('metrics rollups', (ctx) => {
   it('p95 computed in SQL from the bins follows the same rule as p95FromBins, whatever the latencies (property)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 86_400_000 }), { minLength: 1, maxLength: 60 }), async (latencies) => {
+        await metrics.flush();
         await ctx.ds.query('DELETE FROM persona_metric_rollups');
         await ctx.ds.query('DELETE FROM persona_latency_bins');
         await metrics.recordInteractions(latencies.map((latencyMs) => ({ personaId: a, success: true, latencyMs })));
@@ -174,6 +175,57 @@ describeEachEngine('metrics rollups', (ctx) => {
     expect(toPlain(await service.recompute(a))).toEqual(toPlain(m));
   });
 
+  it('folds racing writers and readers: every read exact (between the events finished and the events started), totals equal to a recompute', async () => {
+    const service = new MetricsService(ctx.ds);
+    let started = 0;
+    let finished = 0;
+    let writing = true;
+    const checks: string[] = [];
+    const record = async (n: number, work: () => Promise<void>) => {
+      started += n;
+      await work();
+      finished += n;
+    };
+    const writers = Promise.all([
+      ...Array.from({ length: 20 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 25; i++) await record(1, () => service.recordInteraction(a, { success: i % 2 === 0, latencyMs: 10 + w, inputTokens: 2, outputTokens: 3, rating: 1 + (i % 5) }));
+        })(),
+      ),
+      ...Array.from({ length: 2 }, () => record(300, () => service.recordInteractions(Array.from({ length: 300 }, () => ({ personaId: a, success: true, latencyMs: 1000, inputTokens: 2, outputTokens: 3 }))))),
+    ]).finally(() => {
+      writing = false;
+    });
+    const folders = (async () => {
+      while (writing) {
+        await service.flush();
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+    })();
+    const readers = Array.from({ length: 3 }, async () => {
+      while (writing) {
+        const low = finished;
+        const m = await service.get(a);
+        const high = started;
+        if (!(m.totalInteractions >= low && m.totalInteractions <= high)) checks.push(`total ${m.totalInteractions} outside [${low}, ${high}]`);
+        if (m.totalInputTokens !== 2 * m.totalInteractions || m.totalOutputTokens !== 3 * m.totalInteractions) checks.push(`tokens ${m.totalInputTokens}/${m.totalOutputTokens} for ${m.totalInteractions}`);
+        const [v] = await service.byVersion(a);
+        if (v && !(v.metrics.totalInteractions >= low && v.metrics.totalInteractions <= started)) checks.push(`byVersion ${v.metrics.totalInteractions} outside [${low}, ${started}]`);
+      }
+    });
+    await Promise.all([writers, folders, ...readers]);
+    expect(checks).toEqual([]);
+    const m = await service.get(a);
+    expect(m).toMatchObject({ totalInteractions: 1100, successfulInteractions: 860, totalInputTokens: 2200, totalOutputTokens: 3300, ratingCount: 500, ratingSum: 1500, totalResponseTimeMs: 25 * (20 * 10 + 190) + 600_000 });
+    const hours = await service.series(a, { bucket: 'hour', from: new Date(Date.now() - 2 * HOUR) });
+    expect(hours.reduce((n, h) => n + h.interactions, 0)).toBe(1100);
+    await service.flush();
+    const [{ n }] = await ctx.ds.query('SELECT COUNT(*) AS n FROM persona_interactions');
+    expect(Number(n)).toBe(1100);
+    expect(toPlain(await service.get(a))).toEqual(toPlain(m));
+    expect(toPlain(await service.recompute(a))).toEqual(toPlain(m));
+  });
+
   it('a removed persona takes its rollups with it', async () => {
     await metrics.recordInteraction(a, { success: true, latencyMs: 1 });
     await store.remove('a', alice);
@@ -185,6 +237,56 @@ describeEachEngine('metrics rollups', (ctx) => {
 });
 
 (PG_URL ? describe : describe.skip)('metrics rollups under concurrency on PostgreSQL', () => {
+  it('5 data sources (as 5 processes) writing, folding and reading at once: folds give way to each other, totals exact', async () => {
+    const seed = await openDataSource('postgres');
+    try {
+      const id = (await new PersonaStore(seed).create({ name: 'Hot', slug: 'hot' }, alice)).id as string;
+      const url = (seed.options as { url: string }).url;
+      const sources = await Promise.all(Array.from({ length: 5 }, () => createDataSource({ url, poolSize: 6, installExtensions: false }).initialize()));
+      let started = 0;
+      let finished = 0;
+      const wrong: string[] = [];
+      try {
+        let writing = true;
+        const writers = Promise.all(
+          sources.flatMap((ds) =>
+            Array.from({ length: 4 }, async () => {
+              const service = new MetricsService(ds);
+              for (let i = 0; i < 40; i++) {
+                started += 1;
+                await service.recordInteraction(id, { success: true, latencyMs: 100 + i, outputTokens: 3 });
+                finished += 1;
+              }
+            }),
+          ),
+        ).finally(() => {
+          writing = false;
+        });
+        const others = sources.map(async (ds, k) => {
+          const service = new MetricsService(ds);
+          while (writing) {
+            if (k % 2 === 0) await service.flush();
+            const low = finished;
+            const m = await service.get(id);
+            if (!(m.totalInteractions >= low && m.totalInteractions <= started) || m.totalOutputTokens !== 3 * m.totalInteractions) wrong.push(`${m.totalInteractions} (${low}..${started})`);
+          }
+        });
+        await Promise.all([writers, ...others]);
+      } finally {
+        await Promise.all(sources.map((ds) => ds.destroy()));
+      }
+      expect(wrong).toEqual([]);
+      const service = new MetricsService(seed);
+      const m = await service.get(id);
+      expect(m).toMatchObject({ totalInteractions: 800, totalOutputTokens: 2400, totalResponseTimeMs: 20 * (40 * 100 + 780) });
+      await service.flush();
+      expect(toPlain(await service.get(id))).toEqual(toPlain(m));
+      expect(toPlain(await service.recompute(id))).toEqual(toPlain(m));
+    } finally {
+      await closeDataSource(seed);
+    }
+  });
+
   it('50 connections on one persona: totals exact', async () => {
     const seed = await openDataSource('postgres');
     try {

@@ -149,8 +149,9 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
   let personaId: string;
   const ph = (n: number) => (ctx.engine === 'postgres' ? `$${n}` : '?');
 
-  /** Everything a refused event must leave alone: the counters (with derived figures) and the log. */
+  /** Everything a refused event must leave alone: the counters (with derived figures) and the log (pending events folded into it first). */
   async function snapshot(id = personaId) {
+    await metrics.flush();
     const [{ n }] = await ctx.ds.query(`SELECT COUNT(*) AS n FROM persona_interactions WHERE "personaId" = ${ph(1)}`, [id]);
     return { metrics: toPlain(await metrics.get(id)), log: Number(n) };
   }
@@ -257,6 +258,7 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
       p95ResponseTimeMs: 86_400_000,
     });
     expect(m.lastInteractionAt?.getTime()).toBe(new Date(now + 4 * MINUTE).getTime());
+    await metrics.flush(); // the pending events into the log, read below
     const rows: { latencyMs: unknown }[] = await ctx.ds.query('SELECT "latencyMs" FROM persona_interactions ORDER BY "latencyMs"');
     const latencies = rows.map((r) => Number(r.latencyMs));
     expect(latencies).toEqual([0, 0, 0, 86_400_000, 86_400_000]); // -0 is 0, 86,399,999.6 rounds to the bound, 0.4 to 0
@@ -361,6 +363,33 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
       for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(PersonaValidationError);
       const after = await snapshot();
       expect(after).toMatchObject({ log: 3, metrics: { totalInputTokens: MAX, totalInteractions: 3 } });
+    });
+
+    it('a batch over two personas, one near the limit: exactly its headroom is accepted, a batch past it is refused whole and changes nothing', async () => {
+      const other = (await store.create({ name: 'Other', slug: 'other' }, actor)).id as string;
+      await seedCounter('totalInputTokens', String(MAX - 10));
+      // Pending rows count towards the limit whether folded or not: 4 tokens join the queue.
+      await metrics.recordInteraction(personaId, { success: true, latencyMs: 1, inputTokens: 4 });
+      const over = await metrics.recordInteraction(personaId, { success: true, latencyMs: 1, inputTokens: 7 }).catch((e) => e);
+      expect(over.issues).toContainEqual(expect.objectContaining({ path: 'inputTokens', constraint: 'counterLimit' }));
+      const before = await snapshot();
+      const refused = await metrics
+        .recordInteractions([
+          { personaId: other, success: true, latencyMs: 1, inputTokens: 5 },
+          { personaId, success: true, latencyMs: 1, inputTokens: 3 },
+          { personaId, success: true, latencyMs: 1, inputTokens: 4 },
+        ])
+        .catch((e) => e);
+      expect(refused).toBeInstanceOf(PersonaValidationError);
+      expect(refused.issues).toContainEqual(expect.objectContaining({ path: '[1].inputTokens', constraint: 'counterLimit' }));
+      expect(await snapshot()).toEqual(before);
+      expect((await metrics.get(other)).totalInteractions).toBe(0);
+      await metrics.recordInteractions([
+        { personaId: other, success: true, latencyMs: 1, inputTokens: 5 },
+        { personaId, success: true, latencyMs: 1, inputTokens: 6 },
+      ]);
+      expect((await metrics.get(personaId)).totalInputTokens).toBe(MAX);
+      expect((await metrics.get(other)).totalInputTokens).toBe(5);
     });
 
     it('a counter already past the limit (written by hand) refuses growth with a typed error and reads as a number; recompute repairs it', async () => {

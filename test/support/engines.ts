@@ -50,7 +50,7 @@ export async function closeDataSource(ds: DataSource & { dropTestDatabase?: () =
   else if (ds.isInitialized) await ds.destroy();
 }
 
-const TABLES = ['persona_tags', 'persona_metric_rollups', 'persona_latency_bins', 'persona_log_horizons', 'persona_label_moves', 'persona_label_policies', 'persona_labels', 'persona_interactions', 'persona_revisions', 'persona_metrics', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'personas', 'persona_templates'];
+const TABLES = ['persona_tags', 'persona_metric_pending', 'persona_metric_rollups', 'persona_latency_bins', 'persona_log_horizons', 'persona_label_moves', 'persona_label_policies', 'persona_labels', 'persona_interactions', 'persona_revisions', 'persona_metrics', 'persona_traits', 'persona_knowledge_domains', 'persona_behavior_rules', 'personas', 'persona_templates'];
 
 /** Empties every persona table. */
 export async function clearTables(ds: DataSource): Promise<void> {

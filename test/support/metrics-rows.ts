@@ -31,5 +31,5 @@ export async function seedTotal(ds: DataSource, personaId: string, counter: stri
 
 /** Empties the log and every rollup. */
 export async function clearMetrics(ds: DataSource): Promise<void> {
-  for (const t of ['persona_interactions', 'persona_metric_rollups', 'persona_latency_bins', 'persona_log_horizons']) await ds.query(`DELETE FROM ${t}`);
+  for (const t of ['persona_interactions', 'persona_metric_pending', 'persona_metric_rollups', 'persona_latency_bins', 'persona_log_horizons']) await ds.query(`DELETE FROM ${t}`);
 }
