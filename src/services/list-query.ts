@@ -169,7 +169,13 @@ export async function runListQuery<T extends ObjectLiteral>(
   equals: Record<string, unknown>,
   actor: Actor,
   sources: ListSources = {},
-  options: { raw?: boolean; page?: (qb: SelectQueryBuilder<T>) => unknown; shape?: string } = {},
+  options: {
+    raw?: boolean;
+    page?: (qb: SelectQueryBuilder<T>) => unknown;
+    /** With `raw` and `shape`: SQL around the page's own (`page`, its rows named `alias_column`) given the ORDER BY of those names, e.g. to join wide columns to the page's rows only. */
+    wrap?: (page: string, orderBy: string) => string;
+    shape?: string;
+  } = {},
 ): Promise<ListPage<T>> {
   const a = alias;
   const postgres = qb.connection.options.type === 'postgres';
@@ -209,11 +215,14 @@ export async function runListQuery<T extends ObjectLiteral>(
     .offset(cursor ? 0 : filter.offset || undefined)
     .limit(filter.limit + 1);
   // Raw rows (`options.raw`) skip TypeORM's entity building: their keys are `alias_column`.
-  const rows = options.raw ? ((await rawRows(qb, options.shape)) as T[]) : await qb.getMany();
+  const column = (name: string) => `${a}_${qb.expressionMap.mainAlias!.metadata.findColumnWithPropertyName(name)!.databaseName}`;
+  const direction = descending ? 'DESC' : 'ASC';
+  const wrap = options.wrap && ((sql: string) => options.wrap!(sql, `"${column(key)}" ${direction}, "${column('id')}" ${direction}`));
+  const rows = options.raw ? ((await rawRows(qb, options.shape, wrap)) as T[]) : await qb.getMany();
   const more = rows.length > filter.limit;
   if (more) rows.length = filter.limit;
   const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
-  const valueOf = (row: Record<string, unknown>, name: string) => (options.raw ? row[`${a}_${qb.expressionMap.mainAlias!.metadata.findColumnWithPropertyName(name)!.databaseName}`] : row[name]);
+  const valueOf = (row: Record<string, unknown>, name: string) => (options.raw ? row[column(name)] : row[name]);
   const nextCursor = more && last ? encodeCursor({ orderBy: filter.orderBy, value: keyValue(valueOf(last, key), DATE_KEYS.has(key)), id: String(valueOf(last, 'id')) }) : null;
   return { rows, total, nextCursor };
 }
@@ -225,16 +234,20 @@ export async function runListQuery<T extends ObjectLiteral>(
  * (building it was ~9 % of a list page's CPU). The key is the builder's own WHERE expressions,
  * so two lists share a text only when TypeORM would build the same one.
  */
-async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape: string | undefined): Promise<Record<string, unknown>[]> {
-  if (shape === undefined) return qb.getRawMany();
+async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape: string | undefined, wrap?: (sql: string) => string): Promise<Record<string, unknown>[]> {
+  if (shape === undefined) {
+    if (!wrap) return qb.getRawMany();
+    const [sql, parameters] = qb.getQueryAndParameters();
+    return qb.connection.query(wrap(sql), parameters, (qb as unknown as { queryRunner?: QueryRunner }).queryRunner);
+  }
   const m = qb.expressionMap;
   const key = JSON.stringify([shape, m.wheres.map((w) => [w.type, typeof w.condition === 'string' ? w.condition : null]), m.orderBys, m.offset ?? null, m.limit ?? null, m.selects.map((x) => [x.selection, x.aliasName ?? null])]);
-  if (m.wheres.some((w) => typeof w.condition !== 'string')) return qb.getRawMany();
+  if (m.wheres.some((w) => typeof w.condition !== 'string')) return rawRows(qb, undefined, wrap);
   let byKey = listTexts.get(qb.connection);
   if (!byKey) listTexts.set(qb.connection, (byKey = new Map()));
   let text = byKey.get(key);
   if (text === undefined) {
-    text = qb.getQuery();
+    text = wrap ? wrap(qb.getQuery()) : qb.getQuery();
     if (byKey.size >= 500) byKey.clear();
     byKey.set(key, text);
   }

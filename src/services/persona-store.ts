@@ -248,9 +248,17 @@ export class PersonaStore {
       // personas are built from; rows whose revision has the older whole form take one more query.
       const key = f.orderBy.replace(/^-/, '');
       const select = [...new Set(['id', key, 'version', 'createdAt', 'updatedAt'])].map((name) => `p.${name}`);
-      const joinRevision = (qb: SelectQueryBuilder<PersonaConfiguration>) =>
-        qb.leftJoin(PersonaRevision, 'r', 'r.personaId = p.id AND r.version = p.version').addSelect('r.snapshot', DOCUMENT_ROW.snapshot).addSelect('r.fieldPaths', DOCUMENT_ROW.fieldPaths);
-      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, { raw: true, page: joinRevision, shape: 'persona page with its current revision' });
+      // The page is chosen on the narrow rows first, then joined with the wide revisions: joined
+      // inside, PostgreSQL judged sorting the wide rows dearer than walking the name index and
+      // filtering, and a tag filter at 100,000 personas went from 5.5 ms to 41 ms.
+      const withRevision = (page: string, orderBy: string) =>
+        `SELECT page.*, r."snapshot" AS "${DOCUMENT_ROW.snapshot}", r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}" FROM (${page}) page ` +
+        `LEFT JOIN persona_revisions r ON r."personaId" = page."${DOCUMENT_ROW.id}" AND r."version" = page."${DOCUMENT_ROW.version}" ORDER BY ${orderBy}`;
+      const { rows, total, nextCursor } = await runListQuery(personaQuery(manager).select(select), 'p', f, { status: f.status }, actor, PERSONA_LIST_SOURCES, {
+        raw: true,
+        wrap: withRevision,
+        shape: 'persona page, then its current revisions',
+      });
       const items = (await personasOfDocumentRows(manager, rows as unknown as Record<string, unknown>[])).filter((p): p is PersonaConfiguration => !!p);
       return total === null ? { items, total: null, nextCursor } : { items, total, nextCursor };
     });
