@@ -559,7 +559,7 @@ async function benchUserAlternative(): Promise<void> {
 
   const createOurs = await asUser((i) => store.create(persona(5000 + i) as never, actor));
   const createUser = await asUser((i) => userCreate({ ...persona(9000 + i), createdBy: actor.id }));
-  record('user alternative: create one by one (row, children, revision, metrics) vs ajv + one INSERT', createOurs, createUser, 'ms', createOurs / createUser, '<= 8');
+  record('user alternative: create one by one (row, children, revision) vs ajv + one INSERT', createOurs, createUser, 'ms', createOurs / createUser, '<= 8');
 
   const plain = { ...persona(1), createdBy: actor.id };
   const validOurs = await asUser(() => PersonaConfiguration.create(plain));
