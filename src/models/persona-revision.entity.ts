@@ -35,10 +35,11 @@ export class PersonaRevision {
 
   /**
    * The persona at this version. Written since 2026-11: the fields its author set only
-   * (`toPlain(persona, { excludeUnset: true })`, whose keys are the fields set) with `id`,
-   * `version`, both timestamps and `interop`, and `fieldPaths` empty; the defaults come back from
-   * the classes. Written before: `toPlain(persona)` whole, with `fieldPaths`. Read it through
-   * `PersonaStore.history()`, which gives the whole `toPlain` form for both.
+   * (`toPlain(persona, { excludeUnset: true })`, whose keys are the fields set) with `createdAt`,
+   * and `fieldPaths` empty; the id, version and `updatedAt` are this row's `personaId`, `version`
+   * and `changedAt`, and the defaults come back from the classes. Written before: `toPlain(persona)`
+   * whole, with `fieldPaths`. Read it through `PersonaStore.history()`, which gives the whole
+   * `toPlain` form for both.
    */
   @Column({ type: 'simple-json' })
   snapshot!: Record<string, unknown>;

@@ -116,6 +116,8 @@ export async function selectComplete(
 
 /** Joins the revision of each persona row's current version (alias `r`). */
 export const CURRENT_REVISION_JOIN = 'LEFT JOIN persona_revisions r ON r."personaId" = p."id" AND r."version" = p."version"';
+/** SQL: the joined revision has the fields-set form. */
+const LEAN_REVISION = `r."fieldPaths" = '[]'`;
 
 /**
  * The raw names {@link personasOfDocumentRows} reads, as a query builder's `getRawMany` names
@@ -153,19 +155,30 @@ function documentColumns(manager: EntityManager): { select: string } {
 }
 const documentSelect = new WeakMap<object, { select: string }>();
 
-/** Complete personas by id from their rows and child lists (aggregated as JSON in SQL), for rows without a document. */
+/**
+ * Complete personas by id from their rows and child lists (aggregated as JSON in SQL), for
+ * personas whose current revision had the older, whole form when the caller read it. The row is
+ * read again with its current revision in the same statement: if a write gave it a revision of
+ * the fields set meanwhile (and an empty `storedFieldPaths`), the persona is built from that
+ * revision instead, so the two statements can never mix versions.
+ */
 async function selectFromRows(manager: EntityManager, ids: string[]): Promise<PersonaConfiguration[]> {
   const h = tableOf(manager, PersonaConfiguration);
   const children = CHILDREN.map(({ key, cls }) => ({ key, ...childAggregate(manager, cls) }));
+  const lean = documentColumns(manager);
   const out: PersonaConfiguration[] = [];
   for (const part of chunk(ids, IN_CHUNK)) {
     const where = 'p."id" IN (:...ids)';
     const [sql, params] = statementOf(manager, where, { ids: part }, { shape: `rows:${where}` }, () => {
-      const select = [`p.*`, ...children.map((c) => `${c.sql} AS "__${c.key}"`)].join(', ');
-      return `SELECT ${select} FROM ${h.table} p WHERE ${where}`;
+      const select = [`p.*`, lean.select, ...children.map((c) => `CASE WHEN ${LEAN_REVISION} THEN NULL ELSE ${c.sql} END AS "__${c.key}"`)].join(', ');
+      return `SELECT ${select} FROM ${h.table} p ${CURRENT_REVISION_JOIN} WHERE ${where}`;
     });
     const raws: Record<string, unknown>[] = await manager.query(sql, params);
     for (const raw of raws) {
+      if (typeof raw[DOCUMENT_ROW.snapshot] === 'string' && raw[DOCUMENT_ROW.fieldPaths] === '[]') {
+        out.push(fromDocument(manager, raw));
+        continue;
+      }
       const persona = hydrate(manager, h, raw, STORED_PATHS) as PersonaConfiguration;
       for (const child of children) {
         const value = raw[`__${child.key}`];
@@ -217,13 +230,20 @@ export function personaOfRevision(revision: RevisionRow): PersonaConfiguration {
   }
   const plain = { ...revision.snapshot };
   const createdAt = typeof plain.createdAt === 'string' ? new Date(plain.createdAt) : undefined;
+  return personaOfFieldsSet(plain, { id: revision.personaId, version: revision.version, createdAt, updatedAt: revision.changedAt });
+}
+
+/**
+ * A persona from a snapshot of the fields set (which it takes over and changes): built by the
+ * compiled plans `create()` uses (which record the fields set as they copy), its defaults applied,
+ * the fields the store keeps taken from `kept` only. Not validated again: only the store writes
+ * these snapshots, from validated instances.
+ */
+function personaOfFieldsSet(plain: Record<string, unknown>, kept: Partial<Record<(typeof ROW_ONLY)[number], unknown>>): PersonaConfiguration {
   for (const key of ROW_ONLY) delete plain[key];
   const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
   prepare(persona, plain);
-  persona.id = revision.personaId;
-  persona.version = revision.version;
-  if (createdAt) persona.createdAt = createdAt;
-  persona.updatedAt = revision.changedAt;
+  for (const key of ROW_ONLY) if (kept[key] !== undefined && kept[key] !== null) (persona as unknown as Record<string, unknown>)[key] = kept[key];
   return persona;
 }
 
@@ -254,11 +274,9 @@ function utcText(value: unknown): Date | undefined {
 }
 
 /**
- * A persona from its current revision's snapshot of the fields set: parsed, built by the
- * compiled plans that `create()` uses (which record the fields set as they copy) with its
- * defaults applied, and given the columns the store keeps from the row. Not validated again:
- * only the store writes revisions, from validated instances. A third as much CPU as building
- * from the row and its child lists, and no child rows read.
+ * A persona from its current revision's snapshot of the fields set (see
+ * {@link personaOfFieldsSet}), given the columns the store keeps from the row. A third as much
+ * CPU as building from the row and its child lists, and no child rows read.
  */
 function fromDocument(manager: EntityManager, raw: Record<string, unknown>): PersonaConfiguration {
   const ds = manager.connection;
@@ -273,17 +291,12 @@ function fromDocument(manager: EntityManager, raw: Record<string, unknown>): Per
     });
     rowOnly.set(ds, columns);
   }
-  const plain = JSON.parse(raw[DOCUMENT_ROW.snapshot] as string) as Record<string, unknown>;
   const kept: Record<string, unknown> = {};
   for (const { name, column, convert } of columns) {
-    delete plain[name];
     const value = raw[column];
     if (value !== null && value !== undefined) kept[name] = convert(value);
   }
-  const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
-  prepare(persona, plain);
-  Object.assign(persona, kept);
-  return persona;
+  return personaOfFieldsSet(JSON.parse(raw[DOCUMENT_ROW.snapshot] as string) as Record<string, unknown>, kept);
 }
 
 /**

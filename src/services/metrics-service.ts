@@ -907,8 +907,9 @@ async function foldRound(manager: EntityManager, personaId?: string): Promise<{ 
  * The background fold of one data source: started after FOLD_EVERY events written through it, or
  * FOLD_AFTER_MS after the first one (an unref'd timer: it never keeps a process alive), or by a
  * read that met as many pending rows. One round at a time per data source; on PostgreSQL a round
- * that finds another process folding gives way. Errors are swallowed (the rows stay pending,
- * reads stay exact, the next fold takes them); a writer never waits for it.
+ * that finds another process folding gives way. Errors are logged as warnings through the data
+ * source's logger and otherwise swallowed (the rows stay pending, reads stay exact, the next fold
+ * takes them); a writer never waits for it.
  */
 class Folder {
   private unfolded = 0;
@@ -934,7 +935,15 @@ class Folder {
     if (this.running) return;
     this.cancel();
     this.running = this.loop()
-      .catch(() => undefined)
+      // Swallowed for the caller (the rows stay pending, reads stay exact, the next fold takes
+      // them), but told to the data source's logger, so a fold that keeps failing is seen.
+      .catch((error: unknown) => {
+        try {
+          if (this.dataSource.isInitialized) this.dataSource.logger.log('warn', `conductor-personas: a background metrics fold failed and will be retried: ${error instanceof Error ? error.message : String(error)}`);
+        } catch {
+          // a logger that throws must not turn into an unhandled rejection
+        }
+      })
       .then(() => {
         this.running = undefined;
         this.written(0);

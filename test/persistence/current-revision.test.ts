@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { PersonaConfiguration, PersonaStore, toPlain } from '../../src';
 import { PersonaRevision } from '../../src/models/persona-revision.entity';
-import { findPersonasByIds, personaOfRevision } from '../../src/persistence/persona-rows';
+import { DOCUMENT_ROW, findPersonasByIds, personaOfRevision, personasOfDocumentRows } from '../../src/persistence/persona-rows';
 import { setFieldPaths } from '../../src/validation/model';
 import { personaArb } from '../fixtures/arbitraries';
 import { fixture } from '../fixtures';
@@ -87,6 +87,25 @@ describeEachEngine('personas read from the revision of their current version', (
     const [revision] = await ds.getRepository(PersonaRevision).find({ where: { personaId: created.id, version: 2 } });
     expect(revision.fieldPaths).toEqual([]);
     expect((await store.list({}, admin)).items[0].tags).toEqual(['after']);
+  });
+  it('never mixes versions when a persona of the older form is written between its two reads', async () => {
+    const { ds } = ctx;
+    const store = new PersonaStore(ds);
+    const created = await store.create(fixture('personas/technical-assistant') as never, admin);
+    await bothWays(created.id as string);
+    // What the first statement of a read saw: the row at version 1 with its older-form revision.
+    const pg = ds.options.type === 'postgres';
+    const [stale] = await ds.query(
+      `SELECT p.id AS "${DOCUMENT_ROW.id}", p.version AS "${DOCUMENT_ROW.version}", p."createdAt" AS "${DOCUMENT_ROW.createdAt}", p."updatedAt" AS "${DOCUMENT_ROW.updatedAt}", r.snapshot AS "${DOCUMENT_ROW.snapshot}", r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}"
+         FROM personas p LEFT JOIN persona_revisions r ON r."personaId" = p.id AND r.version = p.version WHERE p.id = ${pg ? '$1' : '?'}`,
+      [created.id],
+    );
+    expect(stale[DOCUMENT_ROW.fieldPaths]).not.toBe('[]');
+    // A write commits before the second statement: version 2, of the newer form, storedFieldPaths empty.
+    const updated = await store.update(created.id as string, { description: 'written in between' }, { expectedVersion: 1 }, admin);
+    const [read] = await personasOfDocumentRows(ds.manager, [stale]);
+    expect(read?.description).toBe('written in between');
+    expect(observed(read as PersonaConfiguration)).toEqual(observed(updated));
   });
 });
 
