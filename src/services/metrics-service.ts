@@ -429,11 +429,19 @@ export class MetricsService {
     }
     await folderOf(this.dataSource).settle();
     let total = 0;
-    for (;;) {
-      const { moved } = await inTransaction(this.dataSource, async (manager) => {
-        await lockFold(manager);
-        return foldRound(manager);
-      });
+    for (let retries = 0; ; ) {
+      let moved: number;
+      try {
+        ({ moved } = await inTransaction(this.dataSource, async (manager) => {
+          await lockFold(manager);
+          return foldRound(manager);
+        }));
+      } catch (error) {
+        // A persona removed while the round ran (PostgreSQL: its rollups' foreign key): the
+        // round changed nothing; the next one no longer sees that persona's rows.
+        if (retries++ < 5 && removedMeanwhile(error)) continue;
+        throw error;
+      }
       total += moved;
       if (moved < FOLD_CHUNK) return total;
     }
@@ -891,6 +899,16 @@ const SQLITE_PERSONA_SQL = `SELECT p.id, p.version, p."isPublic", p."createdBy",
   WHERE p.id = ?`;
 const SQLITE_EXACT_SQL = exactTotalsSql(false, '?');
 const SQLITE_INSERT_SQL = `INSERT INTO persona_metric_pending (seq, id, "personaId", version, success, "latencyMs", "inputTokens", "outputTokens", rating, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** True when `error` (or what it wraps) is a foreign-key violation: a persona removed while a fold ran. */
+function removedMeanwhile(error: unknown): boolean {
+  let e = error as { code?: unknown; cause?: unknown; driverError?: unknown } | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    if (e.code === '23503') return true;
+    e = (e.driverError ?? e.cause) as typeof e;
+  }
+  return false;
+}
 
 /**
  * One round of folding through `manager` (the caller's transaction, holding the fold lock when it

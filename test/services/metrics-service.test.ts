@@ -592,3 +592,33 @@ describeEachEngine('MetricsService: ranges, overflow and access', (ctx) => {
     });
   });
 });
+
+(PG_URL ? describe : describe.skip)('MetricsService.flush on PostgreSQL while a persona is removed', () => {
+  it('folds the other personas and drops the removed one, instead of failing on its foreign key', async () => {
+    const { openDataSource, closeDataSource } = await import('../support/engines');
+    const ds = await openDataSource('postgres');
+    const { Client } = await import('pg');
+    try {
+      const store = new PersonaStore(ds);
+      const metrics = new MetricsService(ds);
+      const a = await store.create({ name: 'A', slug: 'removed-meanwhile' }, actor);
+      const b = await store.create({ name: 'B', slug: 'stays' }, actor);
+      await metrics.recordInteraction(a.id as string, { success: true, latencyMs: 5 });
+      await metrics.recordInteraction(b.id as string, { success: true, latencyMs: 7 });
+      // A removal in progress in another session holds the persona row while flush folds.
+      const other = new Client({ connectionString: (ds.options as { url: string }).url });
+      await other.connect();
+      await other.query('BEGIN');
+      await other.query('DELETE FROM personas WHERE id = $1', [a.id]);
+      const flushed = metrics.flush({ id: 'root', roles: ['admin'] });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await other.query('COMMIT');
+      await other.end();
+      await expect(flushed).resolves.toBeGreaterThanOrEqual(1);
+      expect((await metrics.get(b.id as string)).totalInteractions).toBe(1);
+      expect(Number((await ds.query('SELECT COUNT(*) AS n FROM persona_metric_pending'))[0].n)).toBe(0);
+    } finally {
+      await closeDataSource(ds);
+    }
+  });
+});
