@@ -100,7 +100,9 @@ export type SqliteConnection = { statement(sql: string): SqliteStatement };
 export function inSqliteConnection<T>(dataSource: DataSource, work: (connection: SqliteConnection) => T): Promise<T> {
   return guarded(() =>
     queued(dataSource, async () => {
-      const db = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): SqliteStatement; inTransaction: boolean } }).databaseConnection;
+      const db = (dataSource.driver as unknown as { databaseConnection?: { prepare(sql: string): SqliteStatement; inTransaction: boolean; open?: boolean } }).databaseConnection;
+      // A data source destroyed meanwhile: the same typed error as PostgreSQL gives, not better-sqlite3's TypeError.
+      if (!db || db.open === false || !dataSource.isInitialized) throw new PersonaStorageError(undefined, new Error('the data source is not initialized (destroyed?)'));
       let cache = sqliteStatements.get(db);
       if (!cache) sqliteStatements.set(db, (cache = new Map()));
       const statement = (sql: string) => {
