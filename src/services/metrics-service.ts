@@ -344,10 +344,11 @@ export class MetricsService {
     }
     const now = Date.now();
     const groups = new Map<string, Group>();
-    events.forEach((raw, i) => {
+    // Every index, holes of a sparse array included (forEach would skip them: `new Array(3)` recorded nothing).
+    for (let i = 0; i < events.length; i++) {
       const at = (path: string) => (path ? `[${i}].${path}` : `[${i}]`);
-      const item = raw as unknown as Record<string, unknown> | null;
-      if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      const item = events[i] as unknown as Record<string, unknown> | null | undefined;
+      if (item === null || item === undefined || typeof item !== 'object' || Array.isArray(item)) {
         throw new PersonaValidationError([{ path: at(''), constraint: 'isObject', message: 'an interaction must be an object' }], 'interaction');
       }
       const { personaId, ...event } = item;
@@ -365,7 +366,7 @@ export class MetricsService {
       const group = groups.get(key) ?? { personaId: key, events: [], paths: at };
       group.events.push(checked);
       groups.set(key, group);
-    });
+    }
     await this.write([...groups.values()], actor);
   }
 

@@ -108,6 +108,9 @@ describeEachEngine('metrics rollups', (ctx) => {
       [[{ personaId: a, success: true, latencyMs: 1, extra: 1 }], '[0].extra'],
       [[{ personaId: a, success: true, latencyMs: 1, version: 9 }], '[0].version'],
       [[null], '[0]'],
+      // A sparse list: its holes are no interactions (forEach would have skipped them).
+      [[{ personaId: a, success: true, latencyMs: 1 }, , { personaId: a, success: true, latencyMs: 1 }], '[1]'],
+      [new Array(3), '[0]'],
       [[], ''],
       [Array.from({ length: 10_001 }, () => ({ personaId: a, success: true, latencyMs: 1 })), ''],
     ];
