@@ -1,4 +1,6 @@
+import { createHash } from 'crypto';
 import { ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
+import { preparedQuery } from '../persistence/transaction';
 import { Actor } from '../actor';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { isStorableText } from '../validation/storable-text';
@@ -218,7 +220,12 @@ export async function runListQuery<T extends ObjectLiteral>(
   const column = (name: string) => `${a}_${qb.expressionMap.mainAlias!.metadata.findColumnWithPropertyName(name)!.databaseName}`;
   const direction = descending ? 'DESC' : 'ASC';
   const wrap = options.wrap && ((sql: string) => options.wrap!(sql, `"${column(key)}" ${direction}, "${column('id')}" ${direction}`));
-  const rows = options.raw ? ((await rawRows(qb, options.shape, wrap)) as T[]) : await qb.getMany();
+  // Prepared (a plan kept per connection) only where one plan serves every value: the selectivity
+  // of a tag, a search term or an owner decides between walking the sort index and collecting the
+  // matches (a kept generic plan walked the name index for a tag: 5.9 -> 34 ms at 100,000
+  // personas; for owners in turn 1.6 -> 2.4 ms).
+  const prepare = filter.tag === undefined && filter.search === undefined && filter.createdBy === undefined;
+  const rows = options.raw ? ((await rawRows(qb, options.shape, wrap, prepare)) as T[]) : await qb.getMany();
   const more = rows.length > filter.limit;
   if (more) rows.length = filter.limit;
   const last = rows[rows.length - 1] as Record<string, unknown> | undefined;
@@ -234,7 +241,7 @@ export async function runListQuery<T extends ObjectLiteral>(
  * (building it was ~9 % of a list page's CPU). The key is the builder's own WHERE expressions,
  * so two lists share a text only when TypeORM would build the same one.
  */
-async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape: string | undefined, wrap?: (sql: string) => string): Promise<Record<string, unknown>[]> {
+async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape: string | undefined, wrap?: (sql: string) => string, prepare = false): Promise<Record<string, unknown>[]> {
   if (shape === undefined) {
     if (!wrap) return qb.getRawMany();
     const [sql, parameters] = qb.getQueryAndParameters();
@@ -245,17 +252,22 @@ async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape
   if (m.wheres.some((w) => typeof w.condition !== 'string')) return rawRows(qb, undefined, wrap);
   let byKey = listTexts.get(qb.connection);
   if (!byKey) listTexts.set(qb.connection, (byKey = new Map()));
-  let text = byKey.get(key);
-  if (text === undefined) {
-    text = wrap ? wrap(qb.getQuery()) : qb.getQuery();
+  let entry = byKey.get(key);
+  if (entry === undefined) {
+    const text = wrap ? wrap(qb.getQuery()) : qb.getQuery();
     if (byKey.size >= 500) byKey.clear();
-    byKey.set(key, text);
+    byKey.set(key, (entry = { text, name: `personas-list-${createHash('sha256').update(text).digest('hex').slice(0, 24)}` }));
   }
-  const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(text, qb.getParameters());
-  // The builder's runner (the caller's transaction, if any), as getRawMany would use it.
-  return qb.connection.query(sql, parameters, (qb as unknown as { queryRunner?: QueryRunner }).queryRunner);
+  const [sql, parameters] = qb.connection.driver.escapeQueryWithParameters(entry.text, qb.getParameters());
+  // The builder's runner (the caller's transaction, or a replica's), as getRawMany would use it.
+  const runner = (qb as unknown as { queryRunner?: QueryRunner }).queryRunner;
+  // Without one on PostgreSQL the page goes to the primary: when `prepare`, as a named prepared
+  // statement, parsed and planned once per connection (planning alone was 0.24 ms of a page at
+  // 100,000 personas).
+  if (prepare && !runner && qb.connection.options.type === 'postgres') return preparedQuery(qb.connection, entry.name, sql, parameters);
+  return qb.connection.query(sql, parameters, runner);
 }
-const listTexts = new WeakMap<object, Map<string, string>>();
+const listTexts = new WeakMap<object, Map<string, { text: string; name: string }>>();
 
 /** Sort keys that hold dates. */
 const DATE_KEYS = new Set(['createdAt', 'updatedAt']);
