@@ -172,10 +172,11 @@ export async function runListQuery<T extends ObjectLiteral>(
   actor: Actor,
   sources: ListSources = {},
   options: {
+    /** Raw rows (keys `alias_column`) instead of entities. */
     raw?: boolean;
-    page?: (qb: SelectQueryBuilder<T>) => unknown;
-    /** With `raw` and `shape`: SQL around the page's own (`page`, its rows named `alias_column`) given the ORDER BY of those names, e.g. to join wide columns to the page's rows only. */
+    /** With `raw`: SQL around the page's own (`page`, its rows named `alias_column`) given the ORDER BY of those names, e.g. to join wide columns to the page's rows only. */
     wrap?: (page: string, orderBy: string) => string;
+    /** With `raw`: a name of what the caller adds (its `wrap`), under which the page's SQL text is built once per shape. */
     shape?: string;
   } = {},
 ): Promise<ListPage<T>> {
@@ -210,8 +211,6 @@ export async function runListQuery<T extends ObjectLiteral>(
     const value = DATE_KEYS.has(key) ? dateValue(postgres, String(cursor.value)) : cursor.value;
     qb.andWhere(`(${a}.${key}, ${a}.id) ${descending ? '<' : '>'} (:cursorValue, :cursorId)`, { cursorValue: value, cursorId: cursor.id });
   }
-  // What only the page needs (joins, columns) is added after the count.
-  options.page?.(qb);
   qb.orderBy(`${a}.${key}`, descending ? 'DESC' : 'ASC')
     .addOrderBy(`${a}.id`, descending ? 'DESC' : 'ASC')
     .offset(cursor ? 0 : filter.offset || undefined)
