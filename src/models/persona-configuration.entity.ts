@@ -44,7 +44,7 @@ function ChildList(type: () => Function, max: number): PropertyDecorator {
 // The list indexes (docs/scaling.md): the default sort for admins, an owner's own rows and public
 // rows in name order, and the most used other sort; the trigram indexes behind search and the GIN
 // index on the tags exist on PostgreSQL only and are made by the migration (TypeORM leaves them alone).
-@Index(['name', 'id'])
+@Index('IDX_personas_name_page', ['name', 'id', 'isPublic', 'createdBy', 'version'])
 @Index(['createdBy', 'name', 'id'])
 @Index('IDX_personas_public_name', ['name', 'id'], { where: '"isPublic" = true' })
 @Index(['updatedAt', 'id'])

@@ -9,8 +9,8 @@ import { PersonaTrait } from '../models/persona-trait.entity';
 import { PersonaTagRow } from '../models/persona-tag.entity';
 import { UUID_PATTERN } from '../validation/constraints';
 import { HiddenSlot } from '../validation/hidden';
-import { applyFieldPaths, compileFieldPaths, fromJSON, Model, prepare, restoreFieldPaths, toPlain } from '../validation/model';
-import { build } from '../validation/compiled';
+import { restoreModel } from '../validation/restore';
+import { applyFieldPaths, compileFieldPaths, fromJSON, Model, restoreFieldPaths, toPlain } from '../validation/model';
 import type { FieldPathsPlan } from '../validation/fields-set';
 import { chunk } from './transaction';
 
@@ -120,10 +120,11 @@ export const CURRENT_REVISION_JOIN = 'LEFT JOIN persona_revisions r ON r."person
 const LEAN_REVISION = `r."fieldPaths" = '[]'`;
 
 /**
- * The raw names {@link personasOfDocumentRows} reads, as a query builder's `getRawMany` names
- * the selections `p.id`, `p.version`, `p.createdAt`, `p.updatedAt`, `r.snapshot`, `r.fieldPaths`.
+ * The raw names {@link personasOfDocumentRows} reads: the row's `p.id` and `p.version`, and of the
+ * joined revision `r.snapshot`, `r.fieldPaths` and `r.changedAt` (the persona's `updatedAt`;
+ * its `createdAt` is in the snapshot).
  */
-export const DOCUMENT_ROW = { id: 'p_id', version: 'p_version', createdAt: 'p_createdAt', updatedAt: 'p_updatedAt', snapshot: 'r_snapshot', fieldPaths: 'r_fieldPaths' } as const;
+export const DOCUMENT_ROW = { id: 'p_id', version: 'p_version', snapshot: 'r_snapshot', fieldPaths: 'r_fieldPaths', changedAt: 'r_changedAt' } as const;
 
 /**
  * The personas of raw rows holding {@link DOCUMENT_ROW}: built from the current revision's
@@ -136,7 +137,7 @@ export async function personasOfDocumentRows(manager: EntityManager, raws: Recor
   const isLean = (raw: Record<string, unknown>) => typeof raw[R.snapshot] === 'string' && raw[R.fieldPaths] === '[]';
   const older = raws.filter((raw) => !isLean(raw)).map((raw) => raw[R.id] as string);
   const fromRows = older.length ? new Map((await selectFromRows(manager, older)).map((p) => [p.id, p])) : null;
-  return raws.map((raw) => (isLean(raw) ? fromDocument(manager, raw) : fromRows?.get(raw[R.id] as string)));
+  return raws.map((raw) => (isLean(raw) ? fromDocument(raw) : fromRows?.get(raw[R.id] as string)));
 }
 
 /** The columns {@link personasOfDocumentRows} reads, in SQL, built once per data source. */
@@ -145,13 +146,18 @@ function documentColumns(manager: EntityManager): { select: string } {
   let entry = documentSelect.get(ds);
   if (!entry) {
     const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
-    const select = (['id', 'version', 'createdAt', 'updatedAt'] as const)
+    const select = (['id', 'version'] as const)
       .map((name) => `p.${ds.driver.escape(byName.get(name)!.databaseName)} AS "${DOCUMENT_ROW[name]}"`)
-      .concat([`r."snapshot" AS "${DOCUMENT_ROW.snapshot}"`, `r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}"`])
+      .concat([revisionColumns()])
       .join(', ');
     documentSelect.set(ds, (entry = { select }));
   }
   return entry;
+}
+
+/** SQL: what {@link personasOfDocumentRows} reads of the joined revision (alias `r`). */
+export function revisionColumns(): string {
+  return `r."snapshot" AS "${DOCUMENT_ROW.snapshot}", r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}", r."changedAt" AS "${DOCUMENT_ROW.changedAt}"`;
 }
 const documentSelect = new WeakMap<object, { select: string }>();
 
@@ -176,7 +182,7 @@ async function selectFromRows(manager: EntityManager, ids: string[]): Promise<Pe
     const raws: Record<string, unknown>[] = await manager.query(sql, params);
     for (const raw of raws) {
       if (typeof raw[DOCUMENT_ROW.snapshot] === 'string' && raw[DOCUMENT_ROW.fieldPaths] === '[]') {
-        out.push(fromDocument(manager, raw));
+        out.push(fromDocument(raw));
         continue;
       }
       const persona = hydrate(manager, h, raw, STORED_PATHS) as PersonaConfiguration;
@@ -200,8 +206,6 @@ function inPositionOrder(rows: [number, ...unknown[]][]): [number, ...unknown[]]
 
 /** The stored field paths column, read as a plan (below) rather than hydrated. */
 const STORED_PATHS: ReadonlySet<string> = new Set(['storedFieldPaths']);
-
-const rowOnly = new WeakMap<object, { name: string; column: string; convert: (value: unknown) => unknown }[]>();
 
 /**
  * What a revision stores of a persona (see `PersonaRevision.snapshot`): the fields its author
@@ -228,21 +232,19 @@ export function personaOfRevision(revision: RevisionRow): PersonaConfiguration {
     restoreFieldPaths(persona, revision.fieldPaths);
     return persona;
   }
-  const plain = { ...revision.snapshot };
-  const createdAt = typeof plain.createdAt === 'string' ? new Date(plain.createdAt) : undefined;
-  return personaOfFieldsSet(plain, { id: revision.personaId, version: revision.version, createdAt, updatedAt: revision.changedAt });
+  const plain = revision.snapshot;
+  return personaOfFieldsSet(plain, { id: revision.personaId, version: revision.version, createdAt: instantOf(plain.createdAt), updatedAt: revision.changedAt });
 }
 
 /**
- * A persona from a snapshot of the fields set (which it takes over and changes): built by the
- * compiled plans `create()` uses (which record the fields set as they copy), its defaults applied,
- * the fields the store keeps taken from `kept` only. Not validated again: only the store writes
- * these snapshots, from validated instances.
+ * A persona from a snapshot of the fields set: restored by code generated from the compiled plans
+ * `create()` uses (the fields set recorded at every level as it copies, the defaults applied; see
+ * `restoreModel`), the fields the store keeps taken from `kept` only. Not validated again: only
+ * the store writes these snapshots, from validated instances. The persona takes over the
+ * snapshot's nested objects and arrays.
  */
 function personaOfFieldsSet(plain: Record<string, unknown>, kept: Partial<Record<(typeof ROW_ONLY)[number], unknown>>): PersonaConfiguration {
-  for (const key of ROW_ONLY) delete plain[key];
-  const persona = build(PersonaConfiguration, plain) as PersonaConfiguration;
-  prepare(persona, plain);
+  const persona = restoreModel(PersonaConfiguration, plain, ROW_ONLY);
   for (const key of ROW_ONLY) if (kept[key] !== undefined && kept[key] !== null) (persona as unknown as Record<string, unknown>)[key] = kept[key];
   return persona;
 }
@@ -252,9 +254,20 @@ export function snapshotOfRevision(revision: RevisionRow): Record<string, unknow
   return revision.fieldPaths.length ? revision.snapshot : toPlain(personaOfRevision(revision));
 }
 
-/** A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC), or undefined for any other shape (read field by field: `new Date(text)` cost 1.7 µs). */
+/**
+ * A date from TypeORM's SQLite text ("2026-11-25 20:14:04.123", UTC) or from `toISOString()`
+ * text ("2026-11-25T20:14:04.123Z", as snapshots hold `createdAt`), or undefined for any other
+ * shape. Read field by field: `new Date(text)` cost 1.7 µs.
+ */
 function utcText(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || value.length < 19 || value.length > 23 || value[4] !== '-' || value[7] !== '-' || value[10] !== ' ' || value[13] !== ':' || value[16] !== ':') return undefined;
+  if (typeof value !== 'string') return undefined;
+  let end = value.length;
+  if (value[10] === 'T') {
+    // ISO: the same fields, a "T" between date and time and a "Z" at the end.
+    if (value[end - 1] !== 'Z') return undefined;
+    end--;
+  } else if (value[10] !== ' ') return undefined;
+  if (end < 19 || end > 23 || value[4] !== '-' || value[7] !== '-' || value[13] !== ':' || value[16] !== ':') return undefined;
   const n = (from: number, to: number) => {
     let out = 0;
     for (let i = from; i < to; i++) {
@@ -265,38 +278,30 @@ function utcText(value: unknown): Date | undefined {
     return out;
   };
   let ms = 0;
-  if (value.length > 19) {
-    if (value[19] !== '.' || value.length === 20) return undefined;
-    ms = n(20, value.length) * 10 ** (23 - value.length);
+  if (end > 19) {
+    if (value[19] !== '.' || end === 20) return undefined;
+    ms = n(20, end) * 10 ** (23 - end);
   }
   const time = Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19), ms);
   return Number.isNaN(time) ? undefined : new Date(time);
 }
 
+/** A stored instant (text or a driver's Date) as a Date, or undefined when there is none. */
+function instantOf(value: unknown): Date | undefined {
+  if (value instanceof Date) return value;
+  if (typeof value !== 'string') return undefined;
+  return utcText(value) ?? new Date(value);
+}
+
 /**
  * A persona from its current revision's snapshot of the fields set (see
- * {@link personaOfFieldsSet}), given the columns the store keeps from the row. A third as much
- * CPU as building from the row and its child lists, and no child rows read.
+ * {@link personaOfFieldsSet}): the id and version from the row, `updatedAt` the revision's
+ * `changedAt` (the store writes both from one instant), `createdAt` from the snapshot. A third
+ * as much CPU as building from the row and its child lists, and no child rows read.
  */
-function fromDocument(manager: EntityManager, raw: Record<string, unknown>): PersonaConfiguration {
-  const ds = manager.connection;
-  let columns = rowOnly.get(ds);
-  if (!columns) {
-    const byName = new Map(ds.getMetadata(PersonaConfiguration).columns.map((c) => [c.propertyName, c]));
-    columns = ROW_ONLY.map((name) => {
-      const general = hydratedValue(ds.driver, byName.get(name)!);
-      // SQLite's dates are TypeORM's UTC text: read directly (its general conversion was ~7 % of a list page).
-      const convert = ds.options.type !== 'postgres' && (name === 'createdAt' || name === 'updatedAt') ? (value: unknown) => utcText(value) ?? general(value) : general;
-      return { name, column: DOCUMENT_ROW[name], convert };
-    });
-    rowOnly.set(ds, columns);
-  }
-  const kept: Record<string, unknown> = {};
-  for (const { name, column, convert } of columns) {
-    const value = raw[column];
-    if (value !== null && value !== undefined) kept[name] = convert(value);
-  }
-  return personaOfFieldsSet(JSON.parse(raw[DOCUMENT_ROW.snapshot] as string) as Record<string, unknown>, kept);
+function fromDocument(raw: Record<string, unknown>): PersonaConfiguration {
+  const plain = JSON.parse(raw[DOCUMENT_ROW.snapshot] as string) as Record<string, unknown>;
+  return personaOfFieldsSet(plain, { id: raw[DOCUMENT_ROW.id], version: Number(raw[DOCUMENT_ROW.version]), createdAt: instantOf(plain.createdAt), updatedAt: instantOf(raw[DOCUMENT_ROW.changedAt]) });
 }
 
 /**

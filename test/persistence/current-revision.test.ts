@@ -96,7 +96,7 @@ describeEachEngine('personas read from the revision of their current version', (
     // What the first statement of a read saw: the row at version 1 with its older-form revision.
     const pg = ds.options.type === 'postgres';
     const [stale] = await ds.query(
-      `SELECT p.id AS "${DOCUMENT_ROW.id}", p.version AS "${DOCUMENT_ROW.version}", p."createdAt" AS "${DOCUMENT_ROW.createdAt}", p."updatedAt" AS "${DOCUMENT_ROW.updatedAt}", r.snapshot AS "${DOCUMENT_ROW.snapshot}", r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}"
+      `SELECT p.id AS "${DOCUMENT_ROW.id}", p.version AS "${DOCUMENT_ROW.version}", r.snapshot AS "${DOCUMENT_ROW.snapshot}", r."fieldPaths" AS "${DOCUMENT_ROW.fieldPaths}", r."changedAt" AS "${DOCUMENT_ROW.changedAt}"
          FROM personas p LEFT JOIN persona_revisions r ON r."personaId" = p.id AND r.version = p.version WHERE p.id = ${pg ? '$1' : '?'}`,
       [created.id],
     );

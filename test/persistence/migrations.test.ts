@@ -220,7 +220,7 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
 
   it('adds the pending queue of the fold and moves sharded rollups into shard 0: totals, p95 and series unchanged, nothing pending', async () => {
     const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
-    expect(migrations[migrations.length - 1].name).toMatch(/^PendingMetrics/);
+    expect(migrations.map((m) => m.name)).toContainEqual(expect.stringMatching(/^PendingMetrics/));
     // The rows of the first release are written before CompactRows (which the upgrade then applies too).
     const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('CompactRows')));
     const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
@@ -271,6 +271,52 @@ describe.each(ENGINES)('upgrading a database of the first release [%s]', (engine
       expect((await metrics.get(PERSONA_ID, alice)).totalInteractions).toBe(4);
       expect(await metrics.flush()).toBe(1);
       expect((await metrics.get(PERSONA_ID, alice)).totalInteractions).toBe(4);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('moves the name index of the list onto the visibility columns and the version: lists unchanged, pages read from the index, and back down', async () => {
+    const migrations = engine === 'postgres' ? POSTGRES_MIGRATIONS : SQLITE_MIGRATIONS;
+    const before = migrations.slice(0, migrations.findIndex((m) => m.name.startsWith('ListPageIndex')));
+    const old = await new DataSource({ ...personaDataSourceOptions(target.options), migrations: before } as never).initialize();
+    const admin = { id: 'root', roles: ['admin'] };
+    const pages = async (ds: DataSource) => {
+      const store = new PersonaStore(ds);
+      const slugs = async (filter: Record<string, unknown>, actor: { id: string; roles?: string[] }) => (await store.list(filter as never, actor)).items.map((p) => `${p.slug}@${p.version}`);
+      return { alice: await slugs({}, alice), bob: await slugs({}, { id: 'bob' }), admin: await slugs({}, admin), second: await slugs({ limit: 2, offset: 2 }, admin) };
+    };
+    const oldStore = new PersonaStore(old);
+    for (const [i, owner] of ['alice', 'bob', 'carol', 'alice', 'bob'].entries()) {
+      const created = await oldStore.create({ name: `Persona ${5 - i}`, slug: `p-${i}`, createdBy: owner, isPublic: i % 2 === 0 } as never, admin);
+      if (i === 1) await oldStore.update(created.id as string, { description: 'second version' }, { expectedVersion: 1 }, admin);
+    }
+    const expected = await pages(old);
+    expect(expected.admin).toEqual(['p-4@1', 'p-3@1', 'p-2@1', 'p-1@2', 'p-0@1']);
+    expect(expected.bob).toEqual(['p-4@1', 'p-2@1', 'p-1@2', 'p-0@1']);
+    await old.destroy();
+
+    const ds = await createDataSource(target.options).initialize();
+    try {
+      expect(await pages(ds)).toEqual(expected);
+      const pg = ds.options.type === 'postgres';
+      const indexes = pg
+        ? (await ds.query(`SELECT indexname AS name, indexdef AS sql FROM pg_indexes WHERE tablename = 'personas'`))
+        : (await ds.query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'personas'`));
+      const byName = new Map(indexes.map((i: { name: string; sql: string }) => [i.name, i.sql]));
+      expect(String(byName.get('IDX_personas_name_page')).replace(/"/g, '')).toMatch(/\(name, id, isPublic, createdBy, version\)/);
+      expect(byName.has('IDX_eb9bc0e91e97119ae84b3dfad1')).toBe(false);
+      if (!pg) {
+        const plan = await ds.query(`EXPLAIN QUERY PLAN SELECT id, version FROM personas WHERE ("isPublic" = 1 OR "createdBy" = ?) ORDER BY name, id LIMIT 51`, ['bob']);
+        expect(plan.map((r: { detail: string }) => r.detail).join(' | ')).toMatch(/COVERING INDEX IDX_personas_name_page/);
+      }
+      await ds.undoLastMigration();
+      expect(await pages(ds)).toEqual(expected);
+      const after = pg
+        ? (await ds.query(`SELECT indexname AS name FROM pg_indexes WHERE tablename = 'personas'`))
+        : (await ds.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'personas'`));
+      expect(after.map((i: { name: string }) => i.name)).toEqual(expect.arrayContaining(['IDX_eb9bc0e91e97119ae84b3dfad1']));
+      expect(after.map((i: { name: string }) => i.name)).not.toContain('IDX_personas_name_page');
     } finally {
       await ds.destroy();
     }
