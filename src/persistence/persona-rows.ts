@@ -262,28 +262,30 @@ export function snapshotOfRevision(revision: RevisionRow): Record<string, unknow
 function utcText(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   let end = value.length;
-  if (value[10] === 'T') {
+  if (value.charCodeAt(10) === 84 /* T */) {
     // ISO: the same fields, a "T" between date and time and a "Z" at the end.
-    if (value[end - 1] !== 'Z') return undefined;
+    if (value.charCodeAt(end - 1) !== 90 /* Z */) return undefined;
     end--;
-  } else if (value[10] !== ' ') return undefined;
-  if (end < 19 || end > 23 || value[4] !== '-' || value[7] !== '-' || value[13] !== ':' || value[16] !== ':') return undefined;
-  const n = (from: number, to: number) => {
-    let out = 0;
-    for (let i = from; i < to; i++) {
-      const d = value.charCodeAt(i) - 48;
-      if (d < 0 || d > 9) return NaN;
-      out = out * 10 + d;
-    }
-    return out;
-  };
+  } else if (value.charCodeAt(10) !== 32 /* space */) return undefined;
+  if (end < 19 || end > 23 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45 || value.charCodeAt(13) !== 58 || value.charCodeAt(16) !== 58) return undefined;
   let ms = 0;
   if (end > 19) {
-    if (value[19] !== '.' || end === 20) return undefined;
-    ms = n(20, end) * 10 ** (23 - end);
+    if (value.charCodeAt(19) !== 46 /* . */ || end === 20) return undefined;
+    ms = digits(value, 20, end) * 10 ** (23 - end);
   }
-  const time = Date.UTC(n(0, 4), n(5, 7) - 1, n(8, 10), n(11, 13), n(14, 16), n(17, 19), ms);
+  const time = Date.UTC(digits(value, 0, 4), digits(value, 5, 7) - 1, digits(value, 8, 10), digits(value, 11, 13), digits(value, 14, 16), digits(value, 17, 19), ms);
   return Number.isNaN(time) ? undefined : new Date(time);
+}
+
+/** The decimal number of `text` from `from` to `to`, or NaN when a character there is no digit. */
+function digits(text: string, from: number, to: number): number {
+  let out = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    out = out * 10 + d;
+  }
+  return out;
 }
 
 /** A stored instant (text or a driver's Date) as a Date, or undefined when there is none. */

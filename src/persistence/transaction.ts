@@ -123,6 +123,46 @@ export function inSqliteConnection<T>(dataSource: DataSource, work: (connection:
   );
 }
 
+/** Statements {@link sqliteRows} keeps per better-sqlite3 connection (then all are forgotten at once). */
+const SQLITE_ROW_STATEMENTS = 200;
+const sqliteRowStatements = new WeakMap<object, Map<string, { statement: { all(...params: unknown[]): unknown[][] }; columns: string[] }>>();
+
+/**
+ * SQLite: the rows of one SELECT, run on the better-sqlite3 connection itself with its prepared
+ * statement kept per connection, read as arrays and made objects (keyed by the statement's
+ * column names, as TypeORM's `query` gives them) here: better-sqlite3 making an object per row
+ * cost a list page of 50 rows and 6 columns 0.27 ms against 0.21 ms this way. Booleans are bound
+ * as 0/1 as TypeORM binds them. It runs in whatever transaction the connection is in, so callers
+ * run it in the data source's queue (`reading`, `inTransaction`), as every SQLite read here is.
+ * Returns undefined when the data source is no better-sqlite3 one or not open.
+ */
+export function sqliteRows(dataSource: DataSource, sql: string, params: readonly unknown[]): Record<string, unknown>[] | undefined {
+  if (dataSource.options.type !== 'better-sqlite3' || !dataSource.isInitialized) return undefined;
+  type RawStatement = { raw(on: boolean): RawStatement; columns(): { name: string }[]; all(...params: unknown[]): unknown[][] };
+  const db = (dataSource.driver as unknown as { databaseConnection?: { prepare(sql: string): RawStatement; open?: boolean } }).databaseConnection;
+  if (!db || db.open === false) return undefined;
+  let cache = sqliteRowStatements.get(db);
+  if (!cache) sqliteRowStatements.set(db, (cache = new Map()));
+  let entry = cache.get(sql);
+  if (!entry) {
+    const statement = db.prepare(sql).raw(true);
+    if (cache.size >= SQLITE_ROW_STATEMENTS) cache.clear();
+    cache.set(sql, (entry = { statement, columns: statement.columns().map((c) => c.name) }));
+  }
+  dataSource.logger.logQuery(sql, params as unknown[]);
+  const bound = params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+  const arrays = entry.statement.all(...bound);
+  const { columns } = entry;
+  const out: Record<string, unknown>[] = new Array(arrays.length);
+  for (let i = 0; i < arrays.length; i++) {
+    const row: Record<string, unknown> = {};
+    const values = arrays[i];
+    for (let c = 0; c < columns.length; c++) row[columns[c]] = values[c];
+    out[i] = row;
+  }
+  return out;
+}
+
 /**
  * PostgreSQL: one statement on the primary's pool as a named prepared statement (parsed once per
  * connection), committing on its own; it skips TypeORM's query runner (the statement still goes

@@ -1,6 +1,6 @@
 import { createHash } from 'crypto';
 import { ObjectLiteral, QueryRunner, SelectQueryBuilder } from 'typeorm';
-import { preparedQuery } from '../persistence/transaction';
+import { preparedQuery, sqliteRows } from '../persistence/transaction';
 import { Actor } from '../actor';
 import { PersonaValidationError, ValidationIssue } from '../errors';
 import { isStorableText } from '../validation/storable-text';
@@ -264,7 +264,8 @@ async function rawRows<T extends ObjectLiteral>(qb: SelectQueryBuilder<T>, shape
   // statement, parsed and planned once per connection (planning alone was 0.24 ms of a page at
   // 100,000 personas).
   if (prepare && !runner && qb.connection.options.type === 'postgres') return preparedQuery(qb.connection, entry.name, sql, parameters);
-  return qb.connection.query(sql, parameters, runner);
+  // SQLite: on the one connection (in the caller's queue and transaction, if any), rows read as arrays.
+  return sqliteRows(qb.connection, sql, parameters) ?? qb.connection.query(sql, parameters, runner);
 }
 const listTexts = new WeakMap<object, Map<string, { text: string; name: string }>>();
 

@@ -18,6 +18,7 @@ type Restorer = (plain: Record<string, unknown>) => object;
 const MAX_GENERATED_FIELDS = 31;
 
 const restorers = new Map<Function, Map<string, Restorer>>();
+const last: { cls?: Function; skip?: readonly string[]; restorer?: Restorer } = {};
 
 /**
  * An instance of `cls` from a plain form the store wrote from a validated instance (trusted: it
@@ -36,11 +37,16 @@ export function restoreModelGeneric<M extends Model>(cls: new () => M, plain: Re
 }
 
 function restorerOf(cls: Function, skip: readonly string[]): Restorer {
+  // The same class with the same skip list as the call before (a page of personas): no lookup.
+  if (cls === last.cls && skip === last.skip) return last.restorer!;
   const key = skip.join('\u0000');
   let byKey = restorers.get(cls);
   if (!byKey) restorers.set(cls, (byKey = new Map()));
   let restorer = byKey.get(key);
   if (!restorer) byKey.set(key, (restorer = generate(planOf(cls as new () => object), new Set(skip))));
+  last.cls = cls;
+  last.skip = skip;
+  last.restorer = restorer;
   return restorer;
 }
 
@@ -85,19 +91,33 @@ function generate(plan: Plan, skip: ReadonlySet<string>): Restorer {
   });
   lines.push('record(o, m);');
   // Models the field initialisers made (e.g. `responseStyle = new ResponseStyle()`) that the input did not replace.
-  properties.forEach((p) => {
-    if (p.type) lines.push(`if ((m & ${1 << p.index}) === 0 && o[${JSON.stringify(p.name)}] instanceof Model) prepare(o[${JSON.stringify(p.name)}], undefined);`);
+  const defaults = properties.map((p) => (p.type ? defaultsOf(p.type) : undefined));
+  properties.forEach((p, i) => {
+    if (p.type) lines.push(`if ((m & ${1 << p.index}) === 0 && o[${JSON.stringify(p.name)}] instanceof Model) D[${i}](o[${JSON.stringify(p.name)}]);`);
   });
   lines.push('o.applyDefaults();', 'return o;');
   const record = (o: object, mask: number) => FieldsSet.record(o, mask as unknown as FieldsSet);
   try {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const factory = new Function('C', 'N', 'T', 'record', 'Model', 'prepare', `return function restore(plain) {\n${lines.join('\n')}\n};`);
-    return factory(plan.cls, nested, transforms, record, Model, prepare) as Restorer;
+    const factory = new Function('C', 'N', 'T', 'D', 'record', 'Model', `return function restore(plain) {\n${lines.join('\n')}\n};`);
+    return factory(plan.cls, nested, transforms, defaults, record, Model) as Restorer;
   } catch {
     // A runtime that forbids code generation (--disallow-code-generation-from-strings): the generic path.
     return generic(plan.cls, skip);
   }
+}
+
+/**
+ * What `prepare` does to a model a field initialiser made (nothing given of it): an empty fields
+ * set and its defaults; without a walk over its keys when its class nests no models.
+ */
+function defaultsOf(type: new () => object): (model: Model) => void {
+  if (planOf(type).properties.some((p) => p.type)) return (model) => prepare(model, undefined);
+  const none = FieldsSet.none(type);
+  return (model) => {
+    if (FieldsSet.of(model) === undefined) FieldsSet.record(model, none);
+    model.applyDefaults();
+  };
 }
 
 /** Restores a nested value of a `@Type` field as `build` does: arrays (at any depth) element by element, dates kept, objects as models. */
