@@ -26,8 +26,13 @@ const CHILDREN: { key: 'traits' | 'knowledgeDomains' | 'behaviorRules'; cls: Chi
   { key: 'behaviorRules', cls: BehaviorRule },
 ];
 
-/** The fields the store keeps: in every revision snapshot, and taken from the persona row when it is read (so a snapshot can never contradict it). */
-const ROW_ONLY = ['id', 'version', 'createdAt', 'updatedAt'] as const;
+/**
+ * The fields the store keeps, never taken from a snapshot's own keys: a persona read from its
+ * current revision gets the id and version from its row, `updatedAt` from the revision's
+ * `changedAt` and `createdAt` from the snapshot's `createdAt`, which every write of the store
+ * stamps from the same instants as the row's (lists sort and page on the row's columns).
+ */
+const ROW_ONLY = Object.freeze(['id', 'version', 'createdAt', 'updatedAt'] as const);
 
 /** Ids per `IN (...)` list. */
 const IN_CHUNK = 1000;
@@ -290,9 +295,13 @@ function digits(text: string, from: number, to: number): number {
 
 /** A stored instant (text or a driver's Date) as a Date, or undefined when there is none. */
 function instantOf(value: unknown): Date | undefined {
-  if (value instanceof Date) return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
   if (typeof value !== 'string') return undefined;
-  return utcText(value) ?? new Date(value);
+  const fast = utcText(value);
+  if (fast) return fast;
+  // Other text as TypeORM reads SQLite's: UTC unless it names a zone. Text that is no date gives none (never an Invalid Date).
+  const date = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 /**

@@ -109,6 +109,35 @@ describeEachEngine('personas read from the revision of their current version', (
   });
 });
 
+describeEachEngine('the dates of a persona read from its revision', (ctx) => {
+  it('reads time text without a zone as UTC whatever the process zone, and a snapshot date that is no date as none', async () => {
+    const { ds } = ctx;
+    const store = new PersonaStore(ds);
+    const created = await store.create(fixture('personas/technical-assistant') as never, admin);
+    const pg = ds.options.type === 'postgres';
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      if (!pg) {
+        // Text TypeORM never writes but SQLite accepts (no seconds): still UTC.
+        await ds.query(`UPDATE persona_revisions SET "changedAt" = '2026-11-25 20:14' WHERE "personaId" = ?`, [created.id]);
+        expect((await store.get(created.id as string, admin)).updatedAt?.toISOString()).toBe('2026-11-25T20:14:00.000Z');
+      }
+      await ds.query(`UPDATE persona_revisions SET snapshot = ${pg ? '$1' : '?'} WHERE "personaId" = ${pg ? '$2' : '?'}`, [
+        JSON.stringify({ ...toPlain(created, { excludeUnset: true }), createdAt: 'yesterday' }),
+        created.id,
+      ]);
+      const read = await store.get(created.id as string, admin);
+      expect(read.createdAt).toBeUndefined();
+      expect(() => JSON.stringify(read)).not.toThrow();
+      expect((await store.list({}, admin)).items.map((p) => p.id)).toEqual([created.id]);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+});
+
 describeEachEngine('revisions written before the fields-set form', (ctx) => {
   it('are read whole, with their field paths, by history, diff and revert', async () => {
     const { ds } = ctx;

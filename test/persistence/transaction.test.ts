@@ -1,4 +1,5 @@
-import { createDataSource, PersonaStore } from '../../src';
+import { QueryFailedError } from 'typeorm';
+import { createDataSource, PersonaStorageError, PersonaStore } from '../../src';
 import { sqliteRows } from '../../src/persistence/transaction';
 import { describeEachEngine } from '../support/engines';
 
@@ -29,6 +30,21 @@ describeEachEngine('rows read on the SQLite connection itself (sqliteRows)', (ct
       ds.logger.logQuery = original;
     }
     expect(logged).toEqual([sql]);
+    // A failure is TypeORM's QueryFailedError naming the query (logged as an error), and a list reports it as a storage error.
+    const errors: string[] = [];
+    const originalError = ds.logger.logQueryError;
+    ds.logger.logQueryError = (_error: string | Error, query: string) => void errors.push(query);
+    try {
+      expect(() => sqliteRows(ds, 'SELECT nothing FROM no_such_table', [])).toThrow(QueryFailedError);
+      await ds.query('ALTER TABLE persona_revisions RENAME TO persona_revisions_away');
+      await expect(store.list({}, admin)).rejects.toBeInstanceOf(PersonaStorageError);
+      await ds.query('ALTER TABLE persona_revisions_away RENAME TO persona_revisions');
+      expect((await store.list({}, admin)).items).toHaveLength(2);
+    } finally {
+      ds.logger.logQueryError = originalError;
+    }
+    expect(errors[0]).toBe('SELECT nothing FROM no_such_table');
+    expect(errors[1]).toMatch(/persona_revisions/);
     const closed = await createDataSource({ database: ':memory:' }).initialize();
     await closed.destroy();
     expect(sqliteRows(closed, 'SELECT 1', [])).toBeUndefined();

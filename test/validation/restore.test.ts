@@ -44,7 +44,12 @@ describe('restoring a model from what the store wrote', () => {
     expect(restored.createdAt).toBeUndefined();
     expect(fieldsSet(restored).has('id')).toBe(false);
     expect(observed(restored)).toEqual(observed(restoreModelGeneric(PersonaConfiguration, plain, skip)));
-    // The same class without `skip` takes them (a restorer per skip list).
+    // The same class without `skip` takes them (a restorer per skip list), frozen lists included.
+    expect(restoreModel(PersonaConfiguration, plain).version).toBe(7);
+    const frozen = Object.freeze(['version']);
+    expect(restoreModel(PersonaConfiguration, plain, frozen).version).toBeUndefined();
+    expect(restoreModel(PersonaConfiguration, plain, frozen).id).toBe(plain.id);
+    expect(restoreModel(PersonaConfiguration, plain, Object.freeze(['id'])).version).toBe(7);
     expect(restoreModel(PersonaConfiguration, plain).version).toBe(7);
   });
 
